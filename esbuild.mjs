@@ -1,0 +1,33 @@
+// Bundles the language server and the CLI to CommonJS (vscode stays external for the
+// extension, which the editor issue adds here). Type checking is `tsc --noEmit`, not esbuild's.
+import * as esbuild from 'esbuild';
+
+const watch = process.argv.includes('--watch');
+
+/** @type {esbuild.BuildOptions} */
+const common = {
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: true,
+    external: ['vscode'],
+    logLevel: 'warning',
+    // Langium's ESM code reads import.meta.url in a few places; give the CJS bundle a value.
+    define: { 'import.meta.url': 'importMetaUrl' },
+    banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" }
+};
+
+const entries = [
+    { entryPoints: ['packages/language/src/main.ts'], outfile: 'dist/server.cjs' },
+    { entryPoints: ['packages/cli/src/main.ts'], outfile: 'dist/flowctl.cjs' }
+];
+
+if (watch) {
+    for (const entry of entries) {
+        const context = await esbuild.context({ ...common, ...entry });
+        await context.watch();
+    }
+} else {
+    await Promise.all(entries.map(entry => esbuild.build({ ...common, ...entry })));
+}

@@ -1,0 +1,76 @@
+import {
+    type Module, inject, type LangiumSharedCoreServices, type LangiumDocument, URI,
+    type FileSystemProvider, EmptyFileSystem
+} from 'langium';
+import {
+    createDefaultModule, createDefaultSharedModule, type DefaultSharedModuleContext,
+    type LangiumServices, type LangiumSharedServices, type PartialLangiumServices,
+    type PartialLangiumSharedServices
+} from 'langium/lsp';
+import { FlowGeneratedModule, FlowGeneratedSharedModule } from './generated/module.js';
+import { FlowScopeComputation } from './references/flow-scope-computation.js';
+import { FlowScopeProvider } from './references/flow-scope-provider.js';
+import { FlowWorkspaceManager } from './workflow/flow-workspace-manager.js';
+import { BUILTIN_LIBRARY, BUILTIN_URI } from './builtins.js';
+
+/** Services added to Langium's for the Flow language, grouped by concern. */
+export type FlowAddedServices = {
+    // Grouped by concern: references, validation, lsp, workflow.
+};
+
+export type FlowServices = LangiumServices & FlowAddedServices;
+
+export const FlowModule: Module<FlowServices, PartialLangiumServices & FlowAddedServices> = {
+    references: {
+        ScopeComputation: (services) => new FlowScopeComputation(services),
+        ScopeProvider: (services) => new FlowScopeProvider(services)
+    }
+};
+
+export const FlowSharedModule: Module<LangiumSharedServices, PartialLangiumSharedServices> = {
+    workspace: {
+        WorkspaceManager: (services) => new FlowWorkspaceManager(services)
+    }
+};
+
+export interface FlowServiceSet {
+    shared: LangiumSharedServices;
+    Flow: FlowServices;
+}
+
+/** Creates the shared and the language services (the language server's entry point uses it). */
+export function createFlowServices(context: DefaultSharedModuleContext): FlowServiceSet {
+    const shared = inject(createDefaultSharedModule(context), FlowGeneratedSharedModule, FlowSharedModule);
+    const Flow = inject(createDefaultModule({ shared }), FlowGeneratedModule, FlowModule);
+    shared.ServiceRegistry.register(Flow);
+    // Validation is registered by the validator's own module file once it exists.
+    if (!context.connection) {
+        // Without a language client nobody sends configuration; mark it as received.
+        shared.workspace.ConfigurationProvider.initialized({});
+    }
+    return { shared, Flow };
+}
+
+/**
+ * Services for use outside a language server (CLI, tests, benchmarks), with the built-in
+ * library loaded and indexed, so documents built afterwards link against it.
+ */
+export async function createFlowServicesWithBuiltins(
+    fileSystemProvider: (services: LangiumSharedCoreServices) => FileSystemProvider = EmptyFileSystem.fileSystemProvider
+): Promise<FlowServiceSet> {
+    const services = createFlowServices({ fileSystemProvider });
+    await loadBuiltins(services.shared);
+    return services;
+}
+
+/** Adds the built-in library document and builds it (idempotent). */
+export async function loadBuiltins(shared: LangiumSharedServices): Promise<LangiumDocument> {
+    const documents = shared.workspace.LangiumDocuments;
+    const uri = URI.parse(BUILTIN_URI);
+    const existing = documents.getDocument(uri);
+    if (existing) return existing;
+    const document = shared.workspace.LangiumDocumentFactory.fromString(BUILTIN_LIBRARY, uri);
+    documents.addDocument(document);
+    await shared.workspace.DocumentBuilder.build([document], { validation: false });
+    return document;
+}

@@ -1,0 +1,3 @@
+export * from './flow-module.js';
+export * from './builtins.js';
+export * as ast from './generated/ast.js';
