@@ -27,6 +27,11 @@ export interface SourceLocation {
 export interface WorkflowModel {
     schemaVersion: typeof SCHEMA_VERSION;
     name: string;
+    /**
+     * A display name besides `name`, when the source has one that is not an identifier (the
+     * seed's JSON names workflows "Content Creation Pipeline"); written `title "..."`.
+     */
+    title?: string;
     description?: string;
     version?: string;
     /** True for a template: it is instantiated, never run directly. */
@@ -139,6 +144,7 @@ export interface FailoverPolicy {
 }
 
 export interface BreakerPolicy {
+    /** Consecutive failures that open an agent's breaker; 0 disables the breaker. */
     failures: number;
     recoveryMs: number;
     probes: number;
