@@ -11,11 +11,23 @@ import { FlowGeneratedModule, FlowGeneratedSharedModule } from './generated/modu
 import { FlowScopeComputation } from './references/flow-scope-computation.js';
 import { FlowScopeProvider } from './references/flow-scope-provider.js';
 import { FlowWorkspaceManager } from './workflow/flow-workspace-manager.js';
+import { FlowTaskGraph } from './workflow/flow-task-graph.js';
+import { FlowValidator, registerValidationChecks } from './validation/flow-validator.js';
+import { FlowDocumentValidator } from './validation/flow-document-validator.js';
+import { FlowCompletionProvider } from './lsp/flow-completion-provider.js';
+import { FlowNodeKindProvider } from './lsp/flow-node-kind-provider.js';
 import { BUILTIN_LIBRARY, BUILTIN_URI } from './builtins.js';
 
 /** Services added to Langium's for the Flow language, grouped by concern. */
 export type FlowAddedServices = {
     // Grouped by concern: references, validation, lsp, workflow.
+    validation: {
+        FlowValidator: FlowValidator;
+    };
+    workflow: {
+        /** The dependency graph of each workflow, cached per document. */
+        TaskGraph: FlowTaskGraph;
+    };
 };
 
 export type FlowServices = LangiumServices & FlowAddedServices;
@@ -24,12 +36,25 @@ export const FlowModule: Module<FlowServices, PartialLangiumServices & FlowAdded
     references: {
         ScopeComputation: (services) => new FlowScopeComputation(services),
         ScopeProvider: (services) => new FlowScopeProvider(services)
+    },
+    validation: {
+        DocumentValidator: (services) => new FlowDocumentValidator(services),
+        FlowValidator: (services) => new FlowValidator(services)
+    },
+    workflow: {
+        TaskGraph: (services) => new FlowTaskGraph(services)
+    },
+    lsp: {
+        CompletionProvider: (services) => new FlowCompletionProvider(services)
     }
 };
 
 export const FlowSharedModule: Module<LangiumSharedServices, PartialLangiumSharedServices> = {
     workspace: {
         WorkspaceManager: (services) => new FlowWorkspaceManager(services)
+    },
+    lsp: {
+        NodeKindProvider: () => new FlowNodeKindProvider()
     }
 };
 
@@ -43,7 +68,7 @@ export function createFlowServices(context: DefaultSharedModuleContext): FlowSer
     const shared = inject(createDefaultSharedModule(context), FlowGeneratedSharedModule, FlowSharedModule);
     const Flow = inject(createDefaultModule({ shared }), FlowGeneratedModule, FlowModule);
     shared.ServiceRegistry.register(Flow);
-    // Validation is registered by the validator's own module file once it exists.
+    registerValidationChecks(Flow);
     if (!context.connection) {
         // Without a language client nobody sends configuration; mark it as received.
         shared.workspace.ConfigurationProvider.initialized({});

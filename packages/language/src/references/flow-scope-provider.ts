@@ -1,7 +1,7 @@
 import {
     AstUtils, type AstNode, type AstNodeDescription, type AstNodeDescriptionProvider, DocumentCache,
     type IndexManager, MapScope, type ReferenceInfo, type Scope, EMPTY_SCOPE, WorkspaceCache,
-    type AstReflection, type LangiumDocument
+    type AstReflection, type LangiumDocument, type Stream
 } from 'langium';
 import type { FlowServices } from '../flow-module.js';
 import * as ast from '../generated/ast.js';
@@ -11,6 +11,23 @@ const LOCAL_KINDS = [
     ast.Task.$type, ast.Batch.$type, ast.Phase.$type, ast.Param.$type, ast.Agent.$type, ast.Pool.$type,
     ast.TaskType.$type, ast.Notification.$type
 ] as const;
+
+/** A local scope over an outer one, without copying either: the local name wins. */
+class LayeredScope implements Scope {
+    constructor(private readonly local: MapScope, private readonly outer: Scope) {}
+
+    getElement(name: string): AstNodeDescription | undefined {
+        return this.local.elements.get(name) ?? this.outer.getElement(name);
+    }
+
+    getElements(name: string): Stream<AstNodeDescription> {
+        return this.local.getElements(name).concat(this.outer.getElements(name));
+    }
+
+    getAllElements(): Stream<AstNodeDescription> {
+        return this.local.getAllElements().concat(this.outer.getAllElements());
+    }
+}
 
 /**
  * Hashed scopes, cached per document.
@@ -25,14 +42,21 @@ export class FlowScopeProvider {
     protected readonly reflection: AstReflection;
     protected readonly descriptions: AstNodeDescriptionProvider;
     protected readonly indexManager: IndexManager;
-    /** Per document: per workflow, per kind, the local scope (without its outer scope). */
-    protected readonly localScopes: DocumentCache<ast.Workflow, Map<string, AstNodeDescription[]>>;
+    /** Per document: per workflow, its declarations by kind. */
+    protected readonly localNames: DocumentCache<ast.Workflow, Map<string, AstNodeDescription[]>>;
+    /**
+     * Per document: per workflow and reference type, the local scope, built once rather than per
+     * reference. The global scope is layered under it at lookup time, because it changes with
+     * other documents and this cache is cleared only when this document changes.
+     */
+    protected readonly localScopes: DocumentCache<string, MapScope | undefined>;
     protected readonly globalScopes: WorkspaceCache<string, Scope>;
 
     constructor(services: FlowServices) {
         this.reflection = services.shared.AstReflection;
         this.descriptions = services.workspace.AstNodeDescriptionProvider;
         this.indexManager = services.shared.workspace.IndexManager;
+        this.localNames = new DocumentCache(services.shared);
         this.localScopes = new DocumentCache(services.shared);
         this.globalScopes = new WorkspaceCache(services.shared);
     }
@@ -45,8 +69,13 @@ export class FlowScopeProvider {
         const global = this.globalScope(referenceType);
         const workflow = AstUtils.getContainerOfType(context.container, ast.isWorkflow);
         if (!workflow) return global;
-        const local = this.localDescriptions(workflow, referenceType);
-        return local.length === 0 ? global : new MapScope(local, global);
+        const document = AstUtils.getDocument(workflow);
+        const key = `${workflow.$cstNode?.offset ?? 0}:${referenceType}`;
+        const local = this.localScopes.get(document.uri, key, () => {
+            const descriptions = this.localDescriptions(workflow, document, referenceType);
+            return descriptions.length === 0 ? undefined : new MapScope(descriptions);
+        });
+        return local ? new LayeredScope(local, global) : global;
     }
 
     /** The parameters of the template a workflow instantiates with `from`. */
@@ -57,9 +86,8 @@ export class FlowScopeProvider {
         return new MapScope(params.map(p => this.descriptions.createDescription(p, p.name)));
     }
 
-    protected localDescriptions(workflow: ast.Workflow, referenceType: string): AstNodeDescription[] {
-        const document = AstUtils.getDocument(workflow);
-        const byKind = this.localScopes.get(document.uri, workflow, () => this.collectWorkflowNames(workflow, document));
+    protected localDescriptions(workflow: ast.Workflow, document: LangiumDocument, referenceType: string): AstNodeDescription[] {
+        const byKind = this.localNames.get(document.uri, workflow, () => this.collectWorkflowNames(workflow, document));
         const result: AstNodeDescription[] = [];
         for (const kind of LOCAL_KINDS) {
             if (this.reflection.isSubtype(kind, referenceType)) {
