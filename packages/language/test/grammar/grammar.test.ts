@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AstUtils, GrammarAST, type LangiumDocument } from 'langium';
+import { AstUtils, GrammarAST, type AstNode, type LangiumDocument } from 'langium';
 import { parseHelper } from 'langium/test';
 import { createFlowServicesWithBuiltins, type FlowServices } from '../../src/flow-module.js';
 import * as ast from '../../src/generated/ast.js';
@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 
 /** Prints an expression fully parenthesised, so a test shows how it was grouped. */
-function show(expression: ast.Expression | undefined): string {
+function show(expression: AstNode | undefined): string {
     if (!expression) return '?';
     if (ast.isBinaryExpression(expression)) return `(${show(expression.left)} ${expression.operator} ${show(expression.right)})`;
     if (ast.isNotExpression(expression)) return `(not ${show(expression.operand)})`;
