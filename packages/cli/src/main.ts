@@ -1,10 +1,41 @@
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { CliError, ExitCode } from './cli-error.js';
+import { registerValidate } from './commands/validate.js';
 
 const program = new Command('flowctl')
     .description('Validate, compile and run .flow workflows.')
-    .version('0.1.0');
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage and examples)')
+    // Commander's own errors (unknown option, missing argument) come back here as exceptions,
+    // so that every failure leaves through the same exit-status policy below.
+    .exitOverride();
+
+registerValidate(program);
+
+/** Prints a failure for the user: the message alone, the stack only when FLOW_DEBUG=1. */
+function reportFailure(error: unknown): number {
+    if (error instanceof CommanderError) {
+        // Help and version requests are "errors" to Commander; it has already printed them.
+        if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+            return ExitCode.Ok;
+        }
+        return ExitCode.BadInput;
+    }
+    if (error instanceof CliError) {
+        process.stderr.write(`flowctl: ${error.message}\n`);
+        if (process.env.FLOW_DEBUG === '1') process.stderr.write(`${error.stack}\n`);
+        return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`flowctl: internal error: ${message}\n`);
+    if (process.env.FLOW_DEBUG === '1' && error instanceof Error) {
+        process.stderr.write(`${error.stack}\n`);
+    } else {
+        process.stderr.write('Run again with FLOW_DEBUG=1 to see where it happened, and report it with that output.\n');
+    }
+    return ExitCode.Problems;
+}
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-    process.stderr.write(`flowctl: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
+    process.exitCode = reportFailure(error);
 });
