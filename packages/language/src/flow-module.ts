@@ -8,6 +8,7 @@ import {
     type PartialLangiumSharedServices
 } from 'langium/lsp';
 import { FlowGeneratedModule, FlowGeneratedSharedModule } from './generated/module.js';
+import { FlowLexer } from './parser/flow-lexer.js';
 import { FlowScopeComputation } from './references/flow-scope-computation.js';
 import { FlowScopeProvider } from './references/flow-scope-provider.js';
 import { FlowWorkspaceManager } from './workflow/flow-workspace-manager.js';
@@ -33,6 +34,9 @@ export type FlowAddedServices = {
 export type FlowServices = LangiumServices & FlowAddedServices;
 
 export const FlowModule: Module<FlowServices, PartialLangiumServices & FlowAddedServices> = {
+    parser: {
+        Lexer: (services) => new FlowLexer(services)
+    },
     references: {
         ScopeComputation: (services) => new FlowScopeComputation(services),
         ScopeProvider: (services) => new FlowScopeProvider(services)

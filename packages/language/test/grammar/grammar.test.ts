@@ -3,6 +3,7 @@ import { AstUtils, GrammarAST, type AstNode, type LangiumDocument } from 'langiu
 import { parseHelper } from 'langium/test';
 import { createFlowServicesWithBuiltins, type FlowServices } from '../../src/flow-module.js';
 import * as ast from '../../src/generated/ast.js';
+import { MAX_NESTING_DEPTH } from '../../src/parser/flow-lexer.js';
 
 const RESERVED = ['and', 'or', 'not', 'true', 'false', 'null', 'param'];
 
@@ -102,6 +103,17 @@ describe('lexical rules', () => {
         const document = await parse(`workflow W { task a: research { timeout ${text} } }`);
         const errors = document.parseResult.lexerErrors.length + document.parseResult.parserErrors.length;
         expect(errors).toBeGreaterThan(0);
+    });
+
+    it('stops reading where nesting exceeds the bound, and says why', async () => {
+        const nested = (depth: number) => `workflow W { task a: research { when ${'('.repeat(depth)}true${')'.repeat(depth)} } }`;
+        const shallow = await parse(nested(MAX_NESTING_DEPTH - 4));
+        expect(shallow.parseResult.lexerErrors).toEqual([]);
+        const deep = await parse(nested(MAX_NESTING_DEPTH));
+        expect(deep.parseResult.lexerErrors.map(e => e.message)).toEqual([
+            expect.stringContaining(`Nesting deeper than ${MAX_NESTING_DEPTH} levels`)
+        ]);
+        expect(deep.parseResult.lexerErrors[0].column).toBe('workflow W { task a: research { when '.length + MAX_NESTING_DEPTH - 1);
     });
 
     it('parses the design sketch without errors', async () => {
