@@ -285,7 +285,8 @@ export function createEngineState(model: WorkflowModel, config: EngineConfig): E
 
     return {
         model,
-        config: { maxParallel: Infinity, useCache: true, ...config },
+        // `??` rather than defaults spread first: a caller passing `maxParallel: undefined` means the default.
+        config: { ...config, maxParallel: config.maxParallel ?? Infinity, useCache: config.useCache ?? true },
         lifecycle: 'idle', seq: 0, startedAt: 0,
         tasks, byId, agents, agentsByName, pools, phases,
         classes: new Map(), running: 0, unfinished: tasks.length,
