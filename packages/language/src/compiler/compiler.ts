@@ -16,11 +16,13 @@ import {
 import type { FlowServices } from '../flow-module.js';
 import * as ast from '../generated/ast.js';
 import { BUILTIN_URI } from '../builtins.js';
+import type { WorkspaceDeclarations } from './seed-importer.js';
 
 /** A workflow the compiler cannot turn into a model; the message names the place and what to do. */
 export class CompileError extends Error {
-    constructor(message: string, readonly source?: SourceLocation) {
-        super(source ? `${source.file}:${source.line}:${source.column}: ${message}` : message);
+    /** @param problem what is wrong and what to do, without the location */
+    constructor(readonly problem: string, readonly source?: SourceLocation) {
+        super(source ? `${source.file}:${source.line}:${source.column}: ${problem}` : problem);
         this.name = 'CompileError';
     }
 }
@@ -81,7 +83,16 @@ function documentErrors(document: LangiumDocument): string[] {
 
 /** Compiles one workflow; a workflow `from` a template gets the template's body with the arguments as parameter defaults. */
 export function compileWorkflow(workflow: ast.Workflow, services: FlowServices): WorkflowModel {
-    return new WorkflowCompiler(workflow, services).compile();
+    return new WorkflowCompiler(services, workflow).compile();
+}
+
+/**
+ * The root-level agents, pools, notifications and custom task types of every document the
+ * services have indexed, compiled as a workflow of the workspace sees them. The seed importer
+ * takes them, so a seed JSON file in a workspace uses the same agents as a `.flow` file there.
+ */
+export function compileWorkspaceDeclarations(services: FlowServices): WorkspaceDeclarations {
+    return new WorkflowCompiler(services).declarations();
 }
 
 function fileOf(document: LangiumDocument): string {
@@ -114,8 +125,9 @@ class WorkflowCompiler {
     private readonly checkpoints: MarkerDef[] = [];
     private readonly milestones: MarkerDef[] = [];
 
-    constructor(private readonly workflow: ast.Workflow, private readonly services: FlowServices) {
-        this.members = this.collectMembers(workflow);
+    /** Without a workflow, only {@link declarations} is meaningful. */
+    constructor(private readonly services: FlowServices, private readonly workflow?: ast.Workflow) {
+        this.members = workflow ? this.collectMembers(workflow) : [];
     }
 
     /** The template's members (recursively, for templates made from templates), then the workflow's own. */
@@ -137,6 +149,7 @@ class WorkflowCompiler {
 
     compile(): WorkflowModel {
         const workflow = this.workflow;
+        if (!workflow) throw new Error('WorkflowCompiler.compile needs a workflow');
         const document = AstUtils.getDocument(workflow);
         const comment = this.docComment(workflow) ?? (workflow.base?.ref ? this.docComment(workflow.base.ref) : undefined);
         const model: WorkflowModel = {
@@ -196,6 +209,16 @@ class WorkflowCompiler {
         const dependencies = deriveDependencies({ tasks: this.tasks, phases: this.layouts });
         for (const task of this.tasks) task.dependencies = dependencies.get(task.id) ?? task.declaredDependencies;
         return withCanonicalKeyOrder(model);
+    }
+
+    declarations(): WorkspaceDeclarations {
+        const agents = this.globals<AgentDef, ast.Agent>([], ast.Agent.$type, node => this.agent(node));
+        const pools = this.globals<PoolDef, ast.Pool>([], ast.Pool.$type, node => this.pool(node));
+        const notifications = this.globals<NotificationDef, ast.Notification>([], ast.Notification.$type, node => this.notification(node));
+        // Built-in types are left out: the importer has its own copy of them.
+        this.globals<TaskTypeDef, ast.TaskType>([], ast.TaskType.$type, node => this.useType(node));
+        const types = Object.fromEntries(Object.entries(this.types).filter(([, type]) => !type.builtin));
+        return { agents, pools, notifications, types };
     }
 
     // -----------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import {
     type AgentDef, type Json, type MarkerDef, type NotificationDef, type ParamDef, type PhaseDef, type PoolDef,
     type RecoveryRule, type RetryPolicy, type RunnerDef, type ScoreFactor, type TaskDef, type TaskTypeDef, type WorkflowModel
 } from '@flow/model';
+import type { WorkspaceDeclarations } from './seed-importer.js';
 
 /** A model that has something the language cannot write; the message names the part and what to change. */
 export class GenerateError extends Error {
@@ -28,16 +29,31 @@ const MAX_INLINE_LITERAL = 80;
 const RESERVED = new Set(['and', 'or', 'not', 'true', 'false', 'null', 'param']);
 const IDENTIFIER = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
 
+export interface GenerateOptions {
+    /**
+     * Declarations of the workspace the file will be part of. Agents, pools, notifications and
+     * custom task types of the model that are identical to the workspace's are not written: the
+     * file uses the workspace's, as the model did. @default none
+     */
+    workspace?: WorkspaceDeclarations;
+}
+
 /** Writes a model as an equivalent, formatted `.flow` file. */
-export function modelToFlow(model: WorkflowModel): string {
-    return new FlowWriter(model).write();
+export function modelToFlow(model: WorkflowModel, options: GenerateOptions = {}): string {
+    return new FlowWriter(model, options.workspace).write();
 }
 
 class FlowWriter {
     private readonly lines: string[] = [];
     private depth = 0;
 
-    constructor(private readonly model: WorkflowModel) {}
+    constructor(private readonly model: WorkflowModel, private readonly workspace?: WorkspaceDeclarations) {}
+
+    /** Whether the workspace declares exactly this, so the file need not. */
+    private fromWorkspace(kind: 'agents' | 'pools' | 'notifications', declaration: { name: string }): boolean {
+        const declared = this.workspace?.[kind].find(candidate => candidate.name === declaration.name);
+        return declared !== undefined && jsonEquals(declared as unknown as Json, declaration as unknown as Json);
+    }
 
     write(): string {
         const model = this.model;
@@ -47,11 +63,13 @@ class FlowWriter {
         if (model.title !== undefined) this.line(`title ${quoteString(model.title)}`);
         if (model.version !== undefined) this.line(`version ${quoteString(model.version)}`);
         for (const param of model.params) this.param(param);
-        this.section(() => model.agents.forEach(agent => this.agent(agent)));
+        this.section(() => model.agents.filter(agent => !this.fromWorkspace('agents', agent)).forEach(agent => this.agent(agent)));
         this.section(() => {
-            model.pools.forEach(pool => this.pool(pool));
-            Object.values(model.types).filter(type => !type.builtin).forEach(type => this.taskType(type));
-            model.notifications.forEach(notification => this.notification(notification));
+            model.pools.filter(pool => !this.fromWorkspace('pools', pool)).forEach(pool => this.pool(pool));
+            Object.values(model.types)
+                .filter(type => !type.builtin && !jsonEquals(this.workspace?.types[type.name] as unknown as Json ?? null, type as unknown as Json))
+                .forEach(type => this.taskType(type));
+            model.notifications.filter(notification => !this.fromWorkspace('notifications', notification)).forEach(notification => this.notification(notification));
         });
         this.section(() => this.policies());
         this.section(() => this.elements());

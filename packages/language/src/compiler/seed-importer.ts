@@ -14,11 +14,16 @@
  *
  * Everything is read strictly: an unknown key or a value of the wrong shape raises an
  * {@link ImportError} naming the JSON path and what to write instead. Keys that Flow honours
- * without a setting of its own (`parallel: true`: independent tasks always run in parallel) are
- * accepted and reported in {@link SeedImport.notes}.
+ * without a setting of its own (`parallel: true`: independent tasks always run in parallel), and
+ * settings that have no effect in Flow, are accepted and reported in {@link SeedImport.notes}:
+ * nothing of the file is dropped without a word.
+ *
+ * A seed file names agents and notification targets but does not define them; like a `.flow`
+ * file, it gets them (and pools and task types) from the root-level declarations of its
+ * workspace, passed as {@link SeedImportOptions.workspace}.
  */
 import {
-    BUILTIN_TASK_TYPES, DEFAULT_BATCH_CONCURRENCY, DEFAULT_PRIORITY, DEFAULT_TRIGGER, PRIORITY_LEVELS, SCHEMA_VERSION, clone,
+    BUILTIN_TASK_TYPES, DEFAULT_AGENT_CONCURRENCY, DEFAULT_AGENT_WEIGHT, DEFAULT_BATCH_CONCURRENCY, DEFAULT_PRIORITY, DEFAULT_TRIGGER, PRIORITY_LEVELS, SCHEMA_VERSION, clone,
     combineConditions, dateTimeProblem, defaultCompletion, defaultPolicies, deriveDependencies, emptyOnFailure, emptyTaskType,
     parseSize, printExpression, withCanonicalKeyOrder, type AgentDef, type BackoffKind, type BatchDef, type CompletionDef,
     type ConditionDef, type ExecutionMode, type Json, type LayoutElement, type NotificationDef, type PhaseDef, type PhaseLayout,
@@ -34,20 +39,73 @@ export class ImportError extends Error {
     }
 }
 
+/** Something worth telling about an imported key that the model holds differently or not at all. */
+export interface ImportNote {
+    /** Where, as a JSON path: `workflow.tasks[1].parallel`; keys that are not names are quoted (`a["b c"]`). */
+    path: string;
+    message: string;
+    /**
+     * `warning`: the setting has no effect in Flow (the user may rely on it); `info`: Flow does
+     * what it asks without a setting of its own, or filled in something the file leaves open.
+     */
+    severity: 'warning' | 'info';
+}
+
 export interface SeedImport {
     model: WorkflowModel;
-    /** Keys that were accepted without a setting of their own, and why (for `flowctl convert` to show). */
-    notes: string[];
+    /** Keys that were accepted without a setting of their own, and why (for `flowctl validate` and `convert` to show). */
+    notes: ImportNote[];
+}
+
+/** The root-level declarations of a workspace, compiled: what a workflow there can use without declaring it. */
+export interface WorkspaceDeclarations {
+    agents: AgentDef[];
+    pools: PoolDef[];
+    notifications: NotificationDef[];
+    /** Custom task types by name (built-in ones are not needed here). */
+    types: Record<string, TaskTypeDef>;
+}
+
+export interface SeedImportOptions {
+    /**
+     * Declarations of the workspace the file is in. The model gets them as a `.flow` workflow of
+     * the same workspace does: the file's own definitions first, then the workspace's that they
+     * do not shadow. @default none
+     */
+    workspace?: WorkspaceDeclarations;
 }
 
 /** Imports seed JSON into a model; throws {@link ImportError} on anything it cannot import faithfully. */
-export function importSeedJson(json: unknown, file: string): WorkflowModel {
-    return importSeedJsonWithNotes(json, file).model;
+export function importSeedJson(json: unknown, file: string, options: SeedImportOptions = {}): WorkflowModel {
+    return importSeedJsonWithNotes(json, file, options).model;
 }
 
-/** Like {@link importSeedJson}, with notes on keys that needed no setting. */
-export function importSeedJsonWithNotes(json: unknown, file: string): SeedImport {
-    return new SeedImporter(file).import(json);
+/** Like {@link importSeedJson}, with notes on keys that needed no setting or have no effect. */
+export function importSeedJsonWithNotes(json: unknown, file: string, options: SeedImportOptions = {}): SeedImport {
+    return new SeedImporter(file, options.workspace ?? { agents: [], pools: [], notifications: [], types: {} }).import(json);
+}
+
+/**
+ * Splits a path made by the importer (`workflow.tasks[2].dependencies`, `customTaskTypes["a b"]`)
+ * into its keys and indexes, to find the place in the file.
+ */
+export function parseJsonPath(path: string): Array<string | number> {
+    const segments: Array<string | number> = [];
+    const pattern = /(?:^|\.)([_a-zA-Z$][_a-zA-Z0-9$]*)|\[(\d+)\]|\[("(?:\\.|[^"\\])*")\]/y;
+    let match: RegExpExecArray | null;
+    while (pattern.lastIndex < path.length && (match = pattern.exec(path))) {
+        if (match[1] !== undefined) segments.push(match[1]);
+        else if (match[2] !== undefined) segments.push(Number(match[2]));
+        else segments.push(JSON.parse(match[3]) as string);
+    }
+    return segments;
+}
+
+/** `path` followed by `key`, quoting keys that are not names so that {@link parseJsonPath} can split it again. */
+function joinPath(path: string, key: string | number): string {
+    if (typeof key === 'number') return `${path}[${key}]`;
+    if (!/^[_a-zA-Z$][_a-zA-Z0-9$]*$/.test(key)) return `${path}[${JSON.stringify(key)}]`;
+    return path ? `${path}.${key}` : key;
 }
 
 const IDENTIFIER = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
@@ -67,7 +125,7 @@ class JsonObject {
     constructor(readonly importer: SeedImporter, readonly value: Record<string, unknown>, readonly path: string) {}
 
     at(key: string | number): string {
-        return typeof key === 'number' ? `${this.path}[${key}]` : this.path ? `${this.path}.${key}` : key;
+        return joinPath(this.path, key);
     }
 
     has(key: string): boolean {
@@ -179,7 +237,7 @@ class JsonObject {
         if (JSON.stringify(value) !== JSON.stringify(expected)) {
             this.fail(key, `Flow cannot import ${JSON.stringify(value)} here: ${reason}; remove the key or set it to ${JSON.stringify(expected)}`);
         }
-        this.importer.note(this.at(key), reason);
+        this.importer.note(this.at(key), reason, 'info');
     }
 
     /**
@@ -188,7 +246,19 @@ class JsonObject {
      */
     withoutEffect(key: string, reason: string): void {
         const value = this.boolean(key);
-        if (value === true) this.importer.note(this.at(key), `has no effect: ${reason}`);
+        if (value === true) this.importer.note(this.at(key), `has no effect: ${reason}`, 'warning');
+    }
+
+    /**
+     * For an `"enabled": false` strategy: the model holds the disabled state, not the other
+     * settings, so they are named in a note rather than dropped silently.
+     */
+    disabledSettings(what: string): void {
+        if (this.value.enabled !== false) return;
+        const ignored = Object.keys(this.value).filter(key => key !== 'enabled' && this.value[key] !== undefined);
+        if (ignored.length > 0) {
+            this.importer.note(this.at('enabled'), `${what} is disabled, so ${ignored.join(', ')} ${ignored.length === 1 ? 'has' : 'have'} no effect`, 'warning');
+        }
     }
 
     /** Fails on keys no reader used. */
@@ -225,7 +295,7 @@ interface PendingTask {
 }
 
 class SeedImporter {
-    private readonly notes: string[] = [];
+    private readonly notes: ImportNote[] = [];
     private readonly policies: Policies = defaultPolicies();
     private readonly types: Record<string, TaskTypeDef> = {};
     /** Types declared by the file (custom or redefined), as opposed to merely used. */
@@ -236,16 +306,18 @@ class SeedImporter {
     private readonly pending: PendingTask[] = [];
     private readonly phases: PhaseDef[] = [];
     private readonly layouts: PhaseLayout[] = [];
+    /** Where each phase's `dependencies` are, for errors found once every phase is known. */
+    private readonly phaseDependencyPaths = new Map<string, string>();
     private completion: CompletionDef = defaultCompletion();
 
-    constructor(private readonly file: string) {}
+    constructor(private readonly file: string, private readonly workspace: WorkspaceDeclarations) {}
 
     error(path: string, problem: string): ImportError {
         return new ImportError(this.file, path, problem);
     }
 
-    note(path: string, reason: string): void {
-        this.notes.push(`${path}: ${reason}`);
+    note(path: string, message: string, severity: ImportNote['severity']): void {
+        this.notes.push({ path, message, severity });
     }
 
     object(value: unknown, path: string): JsonObject {
@@ -263,7 +335,7 @@ class SeedImporter {
         }
         if (Array.isArray(value)) return value.map((entry, index) => this.json(entry, `${path}[${index}]`));
         if (typeof value === 'object') {
-            return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, this.json(entry, `${path}.${key}`)]));
+            return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, this.json(entry, joinPath(path, key))]));
         }
         throw this.error(path, `expected a JSON value, found ${typeof value}`);
     }
@@ -301,8 +373,13 @@ class SeedImporter {
         } else if (!workflow && root.has('type')) {
             this.typeConfiguration(root, '', root.requiredString('type', 'name the task type'));
         }
+        // The workspace's pools take task types by name, so tasks must see them.
+        this.addWorkspace(this.pools, this.workspace.pools);
+        for (const pool of this.pools) pool.types.forEach(type => this.types[type] ?? this.useType(type, ''));
         if (workflow) this.workflow(workflow, model);
         root.done();
+        this.addWorkspace(this.agents, this.workspace.agents);
+        this.addWorkspace(this.notifications, this.workspace.notifications);
         if (model.tasks.length === 0 && this.pending.length === 0 && Object.keys(this.types).length === 0 && !this.hasConfiguration(root)) {
             throw this.error('', 'nothing to import: expected a workflow ({"workflow": {"name": ..., "tasks": [...]}}), task type configurations ' +
                 '(customTaskTypes, or one with "type"), a batch, or scheduling/errorHandling/caching/taskExecution configuration');
@@ -386,9 +463,12 @@ class SeedImporter {
         this.checkName(name, path, 'task type name');
         const known = this.types[name];
         if (known) return known;
-        const builtin = BUILTIN_TASK_TYPES[name];
-        const type = builtin ? clone(builtin) as TaskTypeDef : emptyTaskType(name);
-        if (!builtin) this.note(path, `${name} is not a built-in type; it was imported as a custom type without defaults (declare it with customTaskTypes to give it some)`);
+        const declared = this.workspace.types[name] ?? BUILTIN_TASK_TYPES[name];
+        const type = declared ? clone(declared) as TaskTypeDef : emptyTaskType(name);
+        if (!declared) {
+            this.note(path, `${name} is neither a built-in type nor declared in the workspace; it was imported as a custom type ` +
+                'without defaults (declare it with customTaskTypes, or with `type` in a .flow file, to give it some)', 'info');
+        }
         this.types[name] = type;
         return type;
     }
@@ -429,6 +509,7 @@ class SeedImporter {
             }
             const adjustment = system.object('dynamicAdjustment');
             if (adjustment) {
+                adjustment.disabledSettings('dynamic priority adjustment');
                 const enabled = adjustment.boolean('enabled');
                 const interval = adjustment.milliseconds('interval');
                 const aging = adjustment.number('agingFactor');
@@ -448,14 +529,17 @@ class SeedImporter {
     }
 
     private loadBalancing(balancing: JsonObject): void {
+        balancing.disabledSettings('load balancing');
         const target = this.policies.scheduling;
         const enabled = balancing.boolean('enabled');
         const strategy = balancing.oneOf('strategy', ['priority_fifo', 'weighted_round_robin', 'least_loaded'] as const);
         if (strategy && enabled !== false) target.algorithm = strategy;
         const spillover = balancing.boolean('spillover');
-        if (spillover !== undefined) target.spillover = spillover;
         const threshold = balancing.number('threshold');
-        if (threshold !== undefined) target.spilloverThreshold = threshold;
+        if (enabled !== false) {
+            if (spillover !== undefined) target.spillover = spillover;
+            if (threshold !== undefined) target.spilloverThreshold = threshold;
+        }
         balancing.done();
     }
 
@@ -464,6 +548,7 @@ class SeedImporter {
         if (strategies !== errorHandling) errorHandling.done();
         const retry = strategies.object('retry');
         if (retry) {
+            retry.disabledSettings('retry');
             const enabled = retry.boolean('enabled');
             const attempts = retry.count('maxAttempts');
             const backoff = retry.oneOf('backoffStrategy', ['fixed', 'linear', 'exponential'] as const satisfies readonly BackoffKind[]);
@@ -486,6 +571,7 @@ class SeedImporter {
         }
         const failover = strategies.object('failover');
         if (failover) {
+            failover.disabledSettings('failover');
             const enabled = failover.boolean('enabled');
             const alternatives = failover.boolean('alternativeAgents');
             const degraded = failover.boolean('degradedMode');
@@ -502,6 +588,7 @@ class SeedImporter {
         }
         const rollback = strategies.object('rollback');
         if (rollback) {
+            rollback.disabledSettings('rollback');
             const enabled = rollback.boolean('enabled');
             const target = this.policies.rollback;
             const checkpoints = rollback.boolean('checkpoints');
@@ -519,6 +606,7 @@ class SeedImporter {
         }
         const breaker = strategies.object('circuitBreaker');
         if (breaker) {
+            breaker.disabledSettings('the circuit breaker');
             const enabled = breaker.boolean('enabled');
             const failures = breaker.count('failureThreshold');
             const recovery = breaker.milliseconds('recoveryTimeout');
@@ -536,6 +624,7 @@ class SeedImporter {
     }
 
     private caching(caching: JsonObject): void {
+        caching.disabledSettings('caching');
         const enabled = caching.boolean('enabled');
         caching.alwaysOn('strategy', 'content_hash', 'Flow keys cached results by a content hash of the task, its parameters and its inputs');
         const ttl = caching.milliseconds('ttl');
@@ -619,6 +708,7 @@ class SeedImporter {
         const parallel = phase.boolean('parallel');
         const mode: ExecutionMode = parallel === false ? 'sequential' : 'parallel';
         const after = phase.names('dependencies', 'phase name') ?? [];
+        this.phaseDependencyPaths.set(name, phase.at('dependencies'));
         const definition: PhaseDef = { name, mode, after, streams: [], tasks: [] };
         const elements: LayoutElement[] = [];
         this.phases.push(definition);
@@ -661,12 +751,27 @@ class SeedImporter {
         completion.done();
     }
 
+    /** A notification target the file names: the workspace's, or else a target that only records the event. */
     private useNotification(name: string): void {
-        if (!this.notifications.some(notification => notification.name === name)) this.notifications.push({ name, on: [] });
+        if (this.notifications.some(notification => notification.name === name)) return;
+        if (this.workspace.notifications.some(notification => notification.name === name)) return;
+        this.notifications.push({ name, on: [] });
     }
 
-    private useAgent(name: string): void {
-        if (!this.agents.some(agent => agent.name === name)) this.agents.push({ name, capabilities: [], concurrency: 1, weight: 1 });
+    /** An agent the file names: the workspace's, or else an agent with no capabilities and no runner of its own. */
+    private useAgent(name: string, path: string): void {
+        if (this.agents.some(agent => agent.name === name)) return;
+        if (this.workspace.agents.some(agent => agent.name === name)) return;
+        this.note(path, `agent ${name} is not declared in the workspace; it was imported without capabilities or a runner ` +
+            `(declare 'agent ${name} { ... }' in a .flow file of the workspace)`, 'warning');
+        this.agents.push({ name, capabilities: [], concurrency: DEFAULT_AGENT_CONCURRENCY, weight: DEFAULT_AGENT_WEIGHT });
+    }
+
+    /** Appends the workspace's declarations that the file's own do not shadow, in the compiler's order. */
+    private addWorkspace<T extends { name: string }>(local: T[], workspace: readonly T[]): void {
+        for (const declaration of workspace) {
+            if (!local.some(existing => existing.name === declaration.name)) local.push(clone(declaration));
+        }
     }
 
     // -----------------------------------------------------------------------------------------
@@ -709,7 +814,7 @@ class SeedImporter {
         const assignTo = reader.string('assignTo');
         if (assignTo !== undefined) {
             task.agent = this.checkName(assignTo, reader.at('assignTo'), 'agent name');
-            this.useAgent(task.agent);
+            this.useAgent(task.agent, reader.at('assignTo'));
         }
         reader.alwaysOn('parallel', true, 'Flow runs tasks whose dependencies are done in parallel; there is nothing to set');
         const criteria = reader.object('assignmentCriteria');
@@ -719,7 +824,7 @@ class SeedImporter {
             const preferred = [...(criteria.has('preferredAgent') ? [criteria.string('preferredAgent')!] : []), ...criteria.names('preferredAgents', 'agent name') ?? []];
             preferred.forEach(agent => {
                 this.checkName(agent, criteria.at('preferredAgent'), 'agent name');
-                this.useAgent(agent);
+                this.useAgent(agent, criteria.at(criteria.has('preferredAgent') ? 'preferredAgent' : 'preferredAgents'));
             });
             task.preferredAgents = [...new Set(preferred)];
             criteria.alwaysOn('loadBalancing', true, 'Flow always balances tasks over the agents that have the capabilities');
@@ -831,7 +936,7 @@ class SeedImporter {
         for (const phase of this.phases) {
             phase.after.forEach((name, index) => {
                 if (!this.phases.some(candidate => candidate.name === name)) {
-                    throw this.error(`phases[${this.phases.indexOf(phase)}].dependencies[${index}]`, `no phase is named ${JSON.stringify(name)}: name a phase of this workflow`);
+                    throw this.error(`${this.phaseDependencyPaths.get(phase.name)}[${index}]`, `no phase is named ${JSON.stringify(name)}: name a phase of this workflow`);
                 }
             });
         }
