@@ -21,7 +21,9 @@ import { DEMO_RUNNER_KINDS, TERMINAL_STATUSES, type EventBase, type RunEvent, ty
 import { ScoreHeap } from './heap.js';
 import { placeholderRoots } from './interpolate.js';
 import type { AttemptOutcome, AttemptRequest, Effect, EngineInput, RunResult, TaskSummary, UpstreamOutcome } from './protocol.js';
-import { scoreStatics, shapeFactor } from './score.js';
+import {
+    agingMultiplier, computeScore, deadlineUrgency, ratio, resourceAvailability, scoreStatics, shapeFactor, type ScoreExplanation
+} from './score.js';
 
 /** How a run is configured beyond its model. */
 export interface EngineConfig {
@@ -180,6 +182,8 @@ export interface EngineState {
     readonly model: WorkflowModel;
     readonly config: Required<Pick<EngineConfig, 'runId' | 'params' | 'maxParallel' | 'useCache'>> & EngineConfig;
     lifecycle: Lifecycle;
+    /** The time of the last input. */
+    now: number;
     seq: number;
     startedAt: number;
     tasks: TaskState[];
@@ -287,7 +291,7 @@ export function createEngineState(model: WorkflowModel, config: EngineConfig): E
         model,
         // `??` rather than defaults spread first: a caller passing `maxParallel: undefined` means the default.
         config: { ...config, maxParallel: config.maxParallel ?? Infinity, useCache: config.useCache ?? true },
-        lifecycle: 'idle', seq: 0, startedAt: 0,
+        lifecycle: 'idle', now: 0, seq: 0, startedAt: 0,
         tasks, byId, agents, agentsByName, pools, phases,
         classes: new Map(), running: 0, unfinished: tasks.length,
         counts: { completed: 0, failed: 0, skipped: 0 },
@@ -348,6 +352,7 @@ type EventBody = RunEvent extends infer E ? E extends RunEvent ? Omit<E, keyof E
 export function transition(state: EngineState, input: EngineInput): { state: EngineState; effects: Effect[] } {
     const step: Step = { state, effects: [], now: input.now };
     if (state.lifecycle === 'finished') return { state, effects: [] };
+    state.now = input.now;
     switch (input.type) {
         case 'start': start(step); break;
         case 'attempt.settled': attemptSettled(step, input.attemptId, input.outcome, input.random); break;
@@ -510,7 +515,7 @@ function enqueueTask(step: Step, task: TaskState): void {
     }
     for (const unit of task.units) enqueueUnit(step, unit);
     const first = task.units[0];
-    emit(step, { type: 'task.ready', task: def.id, score: scoreUnit(state, first, step.now) + resourcesContribution(state, first) });
+    emit(step, { type: 'task.ready', task: def.id, score: scoreUnit(state, first, step.now) + resourcesContribution(state, first, task.needsAgent ? classOf(state, first).candidates : []) });
 }
 
 function newUnit(task: TaskState, item: number): UnitState {
@@ -548,34 +553,61 @@ function classOf(state: EngineState, unit: UnitState): DispatchClass {
     return dispatchClass;
 }
 
-/** The unit's score without the resources factor, which `dispatch` adds from the pool's current state. */
+/**
+ * The unit's score without the resources factor, which `dispatch` adds from the current state
+ * of the pool and agents. Units of one dispatch class share that state, so the heap can order
+ * them without it. The arithmetic is score.ts's `computeScore`, without its explanations.
+ */
 function scoreUnit(state: EngineState, unit: UnitState, now: number): number {
     const scheduling = state.model.policies.scheduling;
     const def = unit.task.def;
     const level = scheduling.levels[def.priority];
     const statics = state.statics;
-    let deadlineRaw = 0;
-    if (def.deadline !== undefined) {
-        const remaining = parseDateTime(def.deadline) - now;
-        deadlineRaw = remaining <= 0 ? 1 : level.slaMs > 0 ? Math.max(0, 1 - remaining / level.slaMs) : 0;
-    }
-    const valueRaw = statics.maxBusinessValue > 0 ? Math.min(1, Math.max(0, (def.businessValue ?? 0) / statics.maxBusinessValue)) : 0;
-    const dependentsRaw = statics.maxDependents > 0 ? (statics.dependents.get(def.id) ?? 0) / statics.maxDependents : 0;
     const factors = scheduling.factors;
-    const sum = factors.deadline.weight * shapeFactor(factors.deadline.curve, deadlineRaw)
-        + factors.value.weight * shapeFactor(factors.value.curve, valueRaw)
-        + factors.dependents.weight * shapeFactor(factors.dependents.curve, dependentsRaw);
-    const waited = now - unit.enqueuedAt;
-    const intervals = scheduling.agingIntervalMs > 0 ? Math.floor(waited / scheduling.agingIntervalMs) : 0;
-    unit.levelScale = level.weight * (intervals > 0 ? scheduling.agingFactor ** intervals : 1);
+    const sum = factors.deadline.weight * shapeFactor(factors.deadline.curve, deadlineUrgency(def.deadline, now, level.slaMs))
+        + factors.value.weight * shapeFactor(factors.value.curve, ratio(def.businessValue ?? 0, statics.maxBusinessValue))
+        + factors.dependents.weight * shapeFactor(factors.dependents.curve, ratio(statics.dependents.get(def.id) ?? 0, statics.maxDependents));
+    unit.levelScale = level.weight * agingMultiplier(scheduling, now - unit.enqueuedAt);
     return unit.levelScale * (1 + sum);
 }
 
-function resourcesContribution(state: EngineState, unit: UnitState): number {
+/** Free and total slots of the agents a unit may run on (an open breaker frees none). */
+function agentSlots(state: EngineState, candidates: AgentState[]): { free: number; capacity: number } {
+    let free = 0;
+    let capacity = 0;
+    for (const agent of candidates) {
+        capacity += agent.def.concurrency;
+        if (agentAdmits(agent, state)) free += agent.def.concurrency - agent.running;
+    }
+    return { free, capacity };
+}
+
+function resourcesContribution(state: EngineState, unit: UnitState, candidates: AgentState[]): number {
     const pool = unit.task.pool;
-    const raw = pool ? Math.max(0, pool.concurrency - pool.running) / pool.concurrency : 1;
+    const agents = unit.task.needsAgent ? agentSlots(state, candidates) : undefined;
+    const raw = resourceAvailability(pool ? pool.concurrency - pool.running : undefined, pool?.concurrency, agents?.free, agents?.capacity);
     const factor = state.model.policies.scheduling.factors.resources;
     return unit.levelScale * factor.weight * shapeFactor(factor.curve, raw);
+}
+
+/**
+ * A task's score as the ready queue sees it at `now`, factor by factor; `parts` add up to the
+ * score. For a task that is not queued, the score it would have if it were queued now.
+ */
+export function explainTaskScore(state: EngineState, taskId: string, now = state.now): ScoreExplanation {
+    const task = state.byId.get(taskId);
+    if (!task) throw new Error(`No task "${taskId}" in workflow ${state.model.name}.`);
+    const unit = task.units.find(candidate => candidate.status === 'queued');
+    const candidates = unit ? classOf(state, unit).candidates : task.candidates;
+    const agents = task.needsAgent ? agentSlots(state, candidates) : undefined;
+    const pool = task.pool;
+    const statics = state.statics;
+    return computeScore(task.def, state.model.policies.scheduling, {
+        now, waitedMs: unit ? now - unit.enqueuedAt : 0,
+        poolFree: pool ? pool.concurrency - pool.running : undefined, poolConcurrency: pool?.concurrency,
+        agentsFree: agents?.free, agentsCapacity: agents?.capacity,
+        dependents: statics.dependents.get(taskId) ?? 0, maxDependents: statics.maxDependents, maxBusinessValue: statics.maxBusinessValue
+    });
 }
 
 /** Re-evaluates every queued unit's score: aging and deadline urgency move with time. */
@@ -602,7 +634,7 @@ function dispatch(step: Step): void {
             }
             if (!canDispatch(state, dispatchClass)) continue;
             const head = heap.peek()!;
-            const score = heap.peekScore()! + resourcesContribution(state, head);
+            const score = heap.peekScore()! + resourcesContribution(state, head, dispatchClass.candidates);
             const order = heap.peekOrder()!;
             if (score > bestScore || (score === bestScore && order < bestOrder)) {
                 best = dispatchClass;

@@ -6,7 +6,7 @@
 export * from './backoff.js';
 export * from './cache.js';
 export * from './clock.js';
-export { cloneState, createEngineState, runResult, transition, type EngineConfig, type EngineState } from './core.js';
+export { cloneState, createEngineState, explainTaskScore, runResult, transition, type EngineConfig, type EngineState } from './core.js';
 export * from './dispatcher.js';
 export * from './errors.js';
 export * from './events.js';

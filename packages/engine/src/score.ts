@@ -6,9 +6,14 @@
  * Each factor is a number in [0, 1] before its curve:
  * - deadline: urgency, 0 far from the deadline, 1 at or past it; the horizon is the level's SLA.
  * - value: business value over the workflow's largest business value.
- * - resources: free slots of the task's pool over its concurrency (1 without a pool).
+ * - resources: the smaller of the free share of the task's pool and the free share of the
+ *   capacity of the agents that may run it (1 for what the task does not use).
  * - dependents: tasks that wait on this one, over the workflow's largest such count.
- * The level dominates (factors at most double a score), and aging lets a starved task climb.
+ * The level dominates (with the default weights, factors at most double a score), and aging
+ * lets a starved task climb.
+ *
+ * For views the same score is also given as additive parts (`parts`): the level's weight, what
+ * each factor adds, and what aging adds; they sum to the score.
  */
 import type { PriorityLevel, SchedulingPolicy, ScoreFactor, TaskDef, WorkflowModel } from '@flow/model';
 import { parseDateTime } from '@flow/model';
@@ -26,12 +31,27 @@ export interface FactorExplanation {
     detail: string;
 }
 
+/** The score as a sum, in score points: what a view shows factor by factor. */
+export interface ScoreParts {
+    /** The priority level's weight. */
+    level: number;
+    /** levelWeight × weight × curve(raw), per factor. */
+    deadline: number;
+    value: number;
+    resources: number;
+    dependents: number;
+    /** What waiting added: levelWeight × (1 + Σ) × (multiplier − 1). */
+    aging: number;
+}
+
 export interface ScoreExplanation {
     task: string;
     level: PriorityLevel;
     levelWeight: number;
     factors: Record<ScoreFactor, FactorExplanation>;
     aging: { waitedMs: number; intervals: number; factor: number; multiplier: number };
+    /** The score split into parts that add up to `score`. */
+    parts: ScoreParts;
     score: number;
 }
 
@@ -45,6 +65,10 @@ export interface ScoreInputs {
     poolFree?: number;
     /** The pool's concurrency, when the task has a pool. */
     poolConcurrency?: number;
+    /** Free slots of the agents that may run the task, when it needs an agent. @default agentsCapacity */
+    agentsFree?: number;
+    /** Summed concurrency of the agents that may run the task, when it needs an agent. */
+    agentsCapacity?: number;
     /** How many tasks wait on this one. */
     dependents: number;
     /** The largest `dependents` of any task of the workflow (normalises the factor). */
@@ -57,33 +81,65 @@ export interface ScoreInputs {
 export function computeScore(task: TaskDef, policy: SchedulingPolicy, inputs: ScoreInputs): ScoreExplanation {
     const level = policy.levels[task.priority];
     const deadlineRaw = deadlineUrgency(task.deadline, inputs.now, level.slaMs);
-    const valueRaw = inputs.maxBusinessValue > 0 ? clamp01((task.businessValue ?? 0) / inputs.maxBusinessValue) : 0;
-    const resourcesRaw = inputs.poolConcurrency !== undefined && inputs.poolConcurrency > 0
-        ? clamp01((inputs.poolFree ?? inputs.poolConcurrency) / inputs.poolConcurrency)
-        : 1;
-    const dependentsRaw = inputs.maxDependents > 0 ? clamp01(inputs.dependents / inputs.maxDependents) : 0;
+    const valueRaw = ratio(task.businessValue ?? 0, inputs.maxBusinessValue);
+    const resourcesRaw = resourceAvailability(inputs.poolFree, inputs.poolConcurrency, inputs.agentsFree, inputs.agentsCapacity);
+    const dependentsRaw = ratio(inputs.dependents, inputs.maxDependents);
 
     const factors: Record<ScoreFactor, FactorExplanation> = {
         deadline: explain(policy, 'deadline', deadlineRaw, task.deadline
             ? `deadline ${task.deadline}, horizon ${level.slaMs} ms (the ${task.priority} level's SLA)` : 'no deadline'),
         value: explain(policy, 'value', valueRaw, `business value ${task.businessValue ?? 0} of at most ${inputs.maxBusinessValue}`),
-        resources: explain(policy, 'resources', resourcesRaw, task.pool
-            ? `pool ${task.pool}: ${inputs.poolFree ?? inputs.poolConcurrency} of ${inputs.poolConcurrency} slots free` : 'no pool'),
+        resources: explain(policy, 'resources', resourcesRaw, [
+            task.pool ? `pool ${task.pool}: ${inputs.poolFree ?? inputs.poolConcurrency} of ${inputs.poolConcurrency} slots free` : 'no pool',
+            inputs.agentsCapacity !== undefined ? `agents: ${inputs.agentsFree ?? inputs.agentsCapacity} of ${inputs.agentsCapacity} slots free` : 'no agent needed'
+        ].join('; ')),
         dependents: explain(policy, 'dependents', dependentsRaw, `${inputs.dependents} tasks wait on it (most: ${inputs.maxDependents})`)
     };
     const waitedMs = Math.max(0, inputs.waitedMs ?? 0);
-    const intervals = policy.agingIntervalMs > 0 ? Math.floor(waitedMs / policy.agingIntervalMs) : 0;
-    const multiplier = policy.agingFactor > 0 ? policy.agingFactor ** intervals : 1;
+    const intervals = agingIntervals(policy, waitedMs);
+    const multiplier = agingMultiplier(policy, waitedMs);
     const sum = factors.deadline.contribution + factors.value.contribution + factors.resources.contribution
         + factors.dependents.contribution;
+    const scale = level.weight * multiplier;
     return {
         task: task.id,
         level: task.priority,
         levelWeight: level.weight,
         factors,
         aging: { waitedMs, intervals, factor: policy.agingFactor, multiplier },
-        score: level.weight * (1 + sum) * multiplier
+        parts: {
+            level: level.weight,
+            deadline: level.weight * factors.deadline.contribution,
+            value: level.weight * factors.value.contribution,
+            resources: level.weight * factors.resources.contribution,
+            dependents: level.weight * factors.dependents.contribution,
+            aging: level.weight * (1 + sum) * (multiplier - 1)
+        },
+        // The same expression, in the same order, as the ready queue's (see core.ts `scoreUnit`).
+        score: scale * (1 + sum)
     };
+}
+
+/** Whole aging intervals in `waitedMs`. */
+export function agingIntervals(policy: Pick<SchedulingPolicy, 'agingIntervalMs'>, waitedMs: number): number {
+    return policy.agingIntervalMs > 0 ? Math.floor(Math.max(0, waitedMs) / policy.agingIntervalMs) : 0;
+}
+
+/** agingFactor ^ intervals waited (1 when aging is off). */
+export function agingMultiplier(policy: Pick<SchedulingPolicy, 'agingIntervalMs' | 'agingFactor'>, waitedMs: number): number {
+    const intervals = agingIntervals(policy, waitedMs);
+    return intervals > 0 && policy.agingFactor > 0 ? policy.agingFactor ** intervals : 1;
+}
+
+/**
+ * The resources factor's raw value: the smaller of the pool's free share and the agents' free
+ * share; a limit the task does not have counts as fully free.
+ */
+export function resourceAvailability(poolFree: number | undefined, poolConcurrency: number | undefined,
+    agentsFree: number | undefined, agentsCapacity: number | undefined): number {
+    const pool = poolConcurrency !== undefined && poolConcurrency > 0 ? clamp01((poolFree ?? poolConcurrency) / poolConcurrency) : 1;
+    const agents = agentsCapacity !== undefined && agentsCapacity > 0 ? clamp01((agentsFree ?? agentsCapacity) / agentsCapacity) : 1;
+    return Math.min(pool, agents);
 }
 
 /**
@@ -120,7 +176,7 @@ export function scoreStatics(model: WorkflowModel): { dependents: Map<string, nu
 }
 
 /** 0 far from the deadline, rising to 1 at it (exponentially under the default curve). */
-function deadlineUrgency(deadline: string | undefined, now: number, horizonMs: number): number {
+export function deadlineUrgency(deadline: string | undefined, now: number, horizonMs: number): number {
     if (!deadline) return 0;
     const remaining = parseDateTime(deadline) - now;
     if (remaining <= 0) return 1;
@@ -150,6 +206,11 @@ export function shapeFactor(curve: 'exponential' | 'linear' | 'step', raw: numbe
 
 /** How sharply the exponential curve rises at its end: at raw 0.5 it gives about 0.08. */
 const EXPONENTIAL_STEEPNESS = 5;
+
+/** `part / whole` in [0, 1]; 0 when nothing has any. */
+export function ratio(part: number, whole: number): number {
+    return whole > 0 ? clamp01(part / whole) : 0;
+}
 
 function clamp01(value: number): number {
     return value < 0 ? 0 : value > 1 ? 1 : value;
