@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { WorkflowModel } from '@flow/model';
-import { CompileError, ast, compileWorkflow, compileWorkspaceDeclarations } from '@flow/language';
+import { CompileError, ast, compileWorkflow, compileWorkspaceDeclarations, type WorkspaceDeclarations } from '@flow/language';
 import { CliError } from './cli-error.js';
 import { countProblems, type CliDiagnostic } from './diagnostics.js';
 import { displayPath } from './input-files.js';
@@ -25,6 +25,8 @@ export interface LoadedModel {
     model?: WorkflowModel;
     /** As `flowctl validate` prints them: errors, warnings and notes of the file. */
     diagnostics: CliDiagnostic[];
+    /** For a seed .json: the workspace's declarations the model took (agents, pools, ...). */
+    workspace?: WorkspaceDeclarations;
 }
 
 /**
@@ -99,10 +101,11 @@ function templateError(file: string, template: ast.Workflow): CliError {
 async function loadJsonFile(file: string, options: LoadModelOptions): Promise<LoadedModel> {
     // A seed file names agents and notification targets without defining them; the .flow files
     // around it supply them, as they do for a .flow workflow there.
-    const workspace = await loadWorkspace(await resolveWorkspaceDir(options.workspace, [file]), []);
-    const seed = await loadSeedWorkflow(file, compileWorkspaceDeclarations(workspace.services.Flow));
+    const loaded = await loadWorkspace(await resolveWorkspaceDir(options.workspace, [file]), []);
+    const workspace = compileWorkspaceDeclarations(loaded.services.Flow);
+    const seed = await loadSeedWorkflow(file, workspace);
     if (seed.model && options.workflow !== undefined && options.workflow !== seed.model.name) {
         throw new CliError(`${displayPath(file)}: --workflow ${options.workflow}: the file holds one workflow, ${seed.model.name}.`);
     }
-    return { file, ...seed };
+    return { file, ...seed, workspace };
 }

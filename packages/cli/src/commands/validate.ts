@@ -4,7 +4,8 @@ import { collectInputs, displayPath } from '../input-files.js';
 import {
     countProblems, formatDiagnostic, summaryLine, type CliDiagnostic
 } from '../diagnostics.js';
-import { loadWorkspace, resolveWorkspaceDir, targetDiagnostics } from '../workspace-loader.js';
+import { compileWorkspaceDeclarations } from '@flow/language';
+import { loadWorkspace, resolveWorkspaceDir, targetDiagnostics, type LoadedWorkspace } from '../workspace-loader.js';
 import { loadSeedWorkflow } from '../seed-files.js';
 
 interface ValidateOptions {
@@ -55,17 +56,23 @@ async function validate(paths: string[], options: ValidateOptions): Promise<numb
     const diagnostics: CliDiagnostic[] = [];
     const files: string[] = [];
 
+    let workspace: LoadedWorkspace | undefined;
     if (inputs.flowFiles.length > 0) {
         const workspaceDir = await resolveWorkspaceDir(options.workspace, paths);
-        const workspace = await loadWorkspace(workspaceDir, inputs.flowFiles);
+        workspace = await loadWorkspace(workspaceDir, inputs.flowFiles);
         for (const [file, target] of workspace.targets) {
             files.push(displayPath(file));
             diagnostics.push(...targetDiagnostics(file, target));
         }
     }
-    for (const file of inputs.jsonFiles) {
-        files.push(displayPath(file));
-        diagnostics.push(...(await loadSeedWorkflow(file)).diagnostics);
+    if (inputs.jsonFiles.length > 0) {
+        // Seed files name agents and notification targets that the workspace's .flow files declare.
+        workspace ??= await loadWorkspace(await resolveWorkspaceDir(options.workspace, paths), []);
+        const declarations = compileWorkspaceDeclarations(workspace.services.Flow);
+        for (const file of inputs.jsonFiles) {
+            files.push(displayPath(file));
+            diagnostics.push(...(await loadSeedWorkflow(file, declarations)).diagnostics);
+        }
     }
 
     const { errors, warnings } = countProblems(diagnostics);

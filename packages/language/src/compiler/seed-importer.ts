@@ -745,16 +745,18 @@ class SeedImporter {
         const criteria = completion.oneOf('criteria', ['all_tasks_completed', 'any_task_completed', 'required_tasks_completed'] as const);
         if (criteria) this.completion.criteria = criteria;
         const notify = completion.names('notifications', 'notification name') ?? [];
-        for (const name of notify) this.useNotification(name);
+        notify.forEach((name, index) => this.useNotification(name, `${completion.at('notifications')}[${index}]`));
         this.completion.notify = notify;
         this.completion.deliverables = completion.names('deliverables', 'deliverable name') ?? [];
         completion.done();
     }
 
     /** A notification target the file names: the workspace's, or else a target that only records the event. */
-    private useNotification(name: string): void {
+    private useNotification(name: string, path: string): void {
         if (this.notifications.some(notification => notification.name === name)) return;
         if (this.workspace.notifications.some(notification => notification.name === name)) return;
+        this.note(path, `notification ${name} is not declared in the workspace; it was imported as a target that only records ` +
+            `the event (declare 'notification ${name} { run ... }' in a .flow file of the workspace to act on it)`, 'info');
         this.notifications.push({ name, on: [] });
     }
 
