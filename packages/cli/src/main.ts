@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode } from './cli-error.js';
 import { registerValidate } from './commands/validate.js';
+import { registerCompile } from './commands/compile.js';
+import { registerConvert } from './commands/convert.js';
 
 const program = new Command('flowctl')
     .description('Validate, compile and run .flow workflows.')
@@ -11,6 +13,8 @@ const program = new Command('flowctl')
     .exitOverride();
 
 registerValidate(program);
+registerCompile(program);
+registerConvert(program);
 
 /** Prints a failure for the user: the message alone, the stack only when FLOW_DEBUG=1. */
 function reportFailure(error: unknown): number {
