@@ -17,6 +17,7 @@ import { FlowValidator, registerValidationChecks } from './validation/flow-valid
 import { FlowDocumentValidator } from './validation/flow-document-validator.js';
 import { FlowCompletionProvider } from './lsp/flow-completion-provider.js';
 import { FlowNodeKindProvider } from './lsp/flow-node-kind-provider.js';
+import { FlowFormatter } from './lsp/flow-formatter.js';
 import { BUILTIN_LIBRARY, BUILTIN_URI } from './builtins.js';
 
 /** Services added to Langium's for the Flow language, grouped by concern. */
@@ -49,7 +50,8 @@ export const FlowModule: Module<FlowServices, PartialLangiumServices & FlowAdded
         TaskGraph: (services) => new FlowTaskGraph(services)
     },
     lsp: {
-        CompletionProvider: (services) => new FlowCompletionProvider(services)
+        CompletionProvider: (services) => new FlowCompletionProvider(services),
+        Formatter: () => new FlowFormatter()
     }
 };
 
