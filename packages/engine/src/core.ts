@@ -826,12 +826,13 @@ function handleFailure(step: Step, unit: UnitState, error: FailureInfo, random: 
         unit.timerId = setTimer(step, delayMs, { kind: 'retry', unit });
         return;
     }
-    // Retries are spent: an agent that has not tried yet may still succeed.
+    // Retries are spent. A rule the workflow wrote for this kind is more specific than failing
+    // over, so it comes first; then an agent that has not tried yet may still succeed.
+    if (applyRecovery(step, unit, error)) return;
     if (retryable && failover && prepareFailover(unit, true)) {
         enqueueUnit(step, unit);
         return;
     }
-    if (applyRecovery(step, unit, error)) return;
     unit.status = 'failed';
     unit.error = error;
     unitFinished(step, unit);
@@ -855,17 +856,22 @@ function prepareFailover(unit: UnitState, untriedOnly: boolean): boolean {
     return true;
 }
 
-function matchingRule(rules: RecoveryRule[], kind: string): number {
-    const named = rules.findIndex(rule => rule.on.includes(kind));
+/**
+ * The rule for a failure: the first that names its kind, else the first `other` rule. A
+ * non-retryable failure says running again cannot help, so only escalations apply to it.
+ */
+function matchingRule(rules: RecoveryRule[], error: FailureInfo): number {
+    const applies = (rule: RecoveryRule): boolean => !error.nonRetryable || rule.then.action === 'escalate';
+    const named = rules.findIndex(rule => applies(rule) && rule.on.includes(error.kind));
     if (named >= 0) return named;
-    return rules.findIndex(rule => rule.on.includes('other'));
+    return rules.findIndex(rule => applies(rule) && rule.on.includes('other'));
 }
 
 /** Applies the workflow's recovery rule for the failure's kind; false when none applies (any more). */
 function applyRecovery(step: Step, unit: UnitState, error: FailureInfo): boolean {
     const state = step.state;
     const rules = state.model.policies.recovery;
-    const index = matchingRule(rules, error.kind);
+    const index = matchingRule(rules, error);
     if (index < 0) return false;
     const action = rules[index].then;
     const uses = unit.recoveryUses[index] ?? 0;
