@@ -776,7 +776,11 @@ function release(step: Step, unit: UnitState): void {
     state.running--;
     unit.task.unitsRunning--;
     if (unit.task.pool) unit.task.pool.running--;
-    if (unit.agent) unit.agent.running--;
+    if (unit.agent) {
+        unit.agent.running--;
+        // Whatever the outcome (even cancelled, which the breaker ignores), the probe slot is free again.
+        if (unit.probe) unit.agent.breaker.probesInFlight--;
+    }
     cancelTimer(step, unit.timerId);
     unit.timerId = undefined;
 }
@@ -1006,7 +1010,6 @@ function breakerSuccess(step: Step, unit: UnitState): void {
     if (!agent) return;
     const breaker = agent.breaker;
     if (unit.probe) {
-        breaker.probesInFlight--;
         if (breaker.state !== 'half_open') return;
         breaker.probeSuccesses++;
         if (breaker.probeSuccesses >= step.state.model.policies.breaker.probes) {
@@ -1026,7 +1029,6 @@ function breakerFailure(step: Step, unit: UnitState): void {
     if (!(policy.failures > 0)) return;
     const breaker = agent.breaker;
     if (unit.probe) {
-        breaker.probesInFlight--;
         if (breaker.state === 'half_open') openBreaker(step, agent);
         return;
     }
