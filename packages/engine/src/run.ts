@@ -31,6 +31,8 @@ export interface RunOptions {
     dispatcher?: Dispatcher;
     /** The results cache; `false` turns caching off. @default a MemoryResultCache on `clock` */
     cache?: ResultCache | false;
+    /** `false` neither looks up nor stores cached results, whatever the cache. @default true */
+    useCache?: boolean;
     /** Most attempts running at once. @default Infinity */
     maxParallel?: number;
     /** Time limit of the whole run, overriding the workflow's `timeout`. */
@@ -80,7 +82,7 @@ export function startWorkflow(model: WorkflowModel, options: RunOptions = {}): R
     const workflowDir = options.workflowDir ?? (model.source?.file ? dirname(resolve(model.source.file)) : process.cwd());
     const runners = options.runners ?? defaultRunners();
     const dispatcher = options.dispatcher ?? new InProcessDispatcher({ runners, clock, workflowDir, logDir: options.logDir });
-    const cache = options.cache === false ? undefined : options.cache ?? new MemoryResultCache({
+    const cache = options.cache === false || options.useCache === false ? undefined : options.cache ?? new MemoryResultCache({
         clock, maxEntries: model.policies.cache.maxEntries, maxBytes: model.policies.cache.maxBytes
     });
     const abortGraceMs = options.abortGraceMs ?? 30_000;
