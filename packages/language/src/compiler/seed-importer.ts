@@ -25,7 +25,7 @@
 import {
     BUILTIN_TASK_TYPES, DEFAULT_AGENT_CONCURRENCY, DEFAULT_AGENT_WEIGHT, DEFAULT_BATCH_CONCURRENCY, DEFAULT_PRIORITY, DEFAULT_TRIGGER, PRIORITY_LEVELS, SCHEMA_VERSION, clone,
     combineConditions, dateTimeProblem, defaultCompletion, defaultPolicies, deriveDependencies, emptyOnFailure, emptyTaskType,
-    parseSize, printExpression, withCanonicalKeyOrder, type AgentDef, type BackoffKind, type BatchDef, type CompletionDef,
+    parseSize, printExpression, validateModel, withCanonicalKeyOrder, type AgentDef, type BackoffKind, type BatchDef, type CompletionDef,
     type ConditionDef, type ExecutionMode, type Json, type LayoutElement, type NotificationDef, type PhaseDef, type PhaseLayout,
     type Policies, type PoolDef, type PriorityLevel, type ScoreFactor, type TaskDef, type TaskTypeDef, type WorkflowModel
 } from '@flow/model';
@@ -944,6 +944,14 @@ class SeedImporter {
         }
         const dependencies = deriveDependencies({ tasks: model.tasks, phases: this.layouts });
         for (const task of model.tasks) task.dependencies = dependencies.get(task.id) ?? [...task.declaredDependencies];
+        // What the checks above cannot see one task at a time (a cycle through several tasks,
+        // phases that wait for each other) is found by the model's own validation.
+        const problem = validateModel(model)[0];
+        if (problem) {
+            const task = /^tasks\[(\d+)\]/.exec(problem.path);
+            const path = task ? this.pending[Number(task[1])].dependencyPath : '';
+            throw this.error(path, `the workflow cannot be imported: ${problem.path} ${problem.message}`);
+        }
     }
 }
 
