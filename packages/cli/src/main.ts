@@ -3,6 +3,8 @@ import { CliError, ExitCode } from './cli-error.js';
 import { registerValidate } from './commands/validate.js';
 import { registerCompile } from './commands/compile.js';
 import { registerConvert } from './commands/convert.js';
+import { registerRun } from './commands/run.js';
+import { registerSchedule } from './commands/schedule.js';
 
 const program = new Command('flowctl')
     .description('Validate, compile and run .flow workflows.')
@@ -15,6 +17,8 @@ const program = new Command('flowctl')
 registerValidate(program);
 registerCompile(program);
 registerConvert(program);
+registerRun(program);
+registerSchedule(program);
 
 /** Prints a failure for the user: the message alone, the stack only when FLOW_DEBUG=1. */
 function reportFailure(error: unknown): number {
