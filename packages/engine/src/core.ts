@@ -963,6 +963,11 @@ function finishUnits(step: Step, task: TaskState, logFile?: string): void {
         finishTask(step, task, 'cancelled', { reason: 'the run stopped' });
     } else if (failed && task.def.batch?.onFailure !== 'continue') {
         finishTask(step, task, 'failed', { error: { ...failed.error!, message: `item ${failed.item}: ${failed.error!.message}` } });
+    } else if (failed && task.unitsFailed === units.length) {
+        // `continue` keeps partial results going; with no result at all there is nothing to continue with.
+        finishTask(step, task, 'failed', {
+            error: { ...failed.error!, message: `all ${units.length} items failed; item ${failed.item}: ${failed.error!.message}` }
+        });
     } else {
         finishTask(step, task, 'completed', { result: aggregate(task) });
     }
