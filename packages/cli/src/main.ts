@@ -44,6 +44,13 @@ function reportFailure(error: unknown): number {
     return ExitCode.Problems;
 }
 
+// A reader that stops early (`flowctl compile x.flow | head`) closes the pipe; that ends the
+// output, it is not a failure to report with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? ExitCode.Ok);
+});
+
 program.parseAsync(process.argv).catch((error: unknown) => {
     process.exitCode = reportFailure(error);
 });

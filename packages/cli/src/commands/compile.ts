@@ -56,7 +56,7 @@ async function compile(file: string, options: CompileOptions): Promise<number> {
     } else {
         const output = path.resolve(options.output);
         await writeOutputFile(output, json, true);
-        process.stderr.write(`Wrote ${displayPath(output)} (workflow ${loaded.model.name}, ${loaded.model.tasks.length} tasks).\n`);
+        process.stderr.write(`Wrote ${displayPath(output)} (workflow ${loaded.model.name}, ${loaded.model.tasks.length} task${loaded.model.tasks.length === 1 ? '' : 's'}).\n`);
     }
     return ExitCode.Ok;
 }

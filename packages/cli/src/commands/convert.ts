@@ -69,6 +69,6 @@ async function convert(file: string, options: ConvertOptions): Promise<number> {
     }
     const output = path.resolve(options.output ?? loaded.file.replace(/\.json$/, '.flow'));
     await writeOutputFile(output, text, options.force === true);
-    process.stderr.write(`Wrote ${displayPath(output)} (workflow ${loaded.model.name}, ${loaded.model.tasks.length} tasks).\n`);
+    process.stderr.write(`Wrote ${displayPath(output)} (workflow ${loaded.model.name}, ${loaded.model.tasks.length} task${loaded.model.tasks.length === 1 ? '' : 's'}).\n`);
     return ExitCode.Ok;
 }
