@@ -4,6 +4,7 @@
  */
 import type { BatchDef, Json, TaskDef } from '@flow/model';
 import { describe, expect, test } from 'vitest';
+import type { RunResult, TaskSummary } from '../../src/protocol.js';
 import { fail, hang, ofType, ok, runScripted, startOrder, startTimes, task, workflow, type Script, type TaskSpec } from '../harness.js';
 
 function batch(items: Json[], config: Partial<BatchDef> = {}, spec: TaskSpec = {}): TaskDef {
@@ -14,7 +15,7 @@ function batch(items: Json[], config: Partial<BatchDef> = {}, spec: TaskSpec = {
 }
 
 const run = (tasks: TaskDef[], script: Script = {}) => runScripted(workflow(tasks), script);
-const summaryOf = (result: { tasks: Array<{ id: string }> }, id = 'quarterly') => result.tasks.find(summary => summary.id === id)!;
+const summaryOf = (result: RunResult, id = 'quarterly'): TaskSummary => result.tasks.find(summary => summary.id === id)!;
 
 describe('running the items', () => {
     test('at most `concurrency` items run at once', async () => {
