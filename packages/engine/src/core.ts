@@ -12,7 +12,7 @@
 import type {
     AgentDef, Json, PriorityLevel, RecoveryRule, RunnerDef, TaskDef, WorkflowModel
 } from '@flow/model';
-import { conditionAllowsRun, evaluateExpression, isTruthy, parseDateTime, referencedTasks } from '@flow/model';
+import { conditionAllowsRun, evaluateExpression, isTruthy, parseDateTime, printExpression, referencedTasks } from '@flow/model';
 import type { TaskOutcome } from '@flow/model';
 import { retryDelay } from './backoff.js';
 import { cacheKey } from './cache.js';
@@ -192,6 +192,8 @@ export interface EngineState {
     agentsByName: Map<string, AgentState>;
     pools: Map<string, PoolState>;
     phases: PhaseState[];
+    /** Index of the earliest declared phase that may not have finished (phases before it have). */
+    phaseCursor: number;
     classes: Map<string, DispatchClass>;
     /** Attempts in flight (including ones being stopped). */
     running: number;
@@ -292,7 +294,7 @@ export function createEngineState(model: WorkflowModel, config: EngineConfig): E
         // `??` rather than defaults spread first: a caller passing `maxParallel: undefined` means the default.
         config: { ...config, maxParallel: config.maxParallel ?? Infinity, useCache: config.useCache ?? true },
         lifecycle: 'idle', now: 0, seq: 0, startedAt: 0,
-        tasks, byId, agents, agentsByName, pools, phases,
+        tasks, byId, agents, agentsByName, pools, phases, phaseCursor: 0,
         classes: new Map(), running: 0, unfinished: tasks.length,
         counts: { completed: 0, failed: 0, skipped: 0 },
         attempts: new Map(), nextAttemptId: 1, timers: new Map(), nextTimerId: 1, order: 0,
@@ -1301,7 +1303,10 @@ function emitProgress(step: Step): void {
     const state = step.state;
     const total = state.tasks.length;
     const done = total - state.unfinished;
-    const phase = state.phases.find(candidate => candidate.started && !candidate.completed)?.name;
+    // Phases finish in any order, but the cursor only moves forward: O(1) amortised per event.
+    const phases = state.phases;
+    while (state.phaseCursor < phases.length && (phases[state.phaseCursor].completed || phases[state.phaseCursor].total === 0)) state.phaseCursor++;
+    const phase = phases[state.phaseCursor]?.name;
     emit(step, {
         type: 'progress', percent: total === 0 ? 100 : Math.floor((done / total) * 1000) / 10, phase, done, total,
         running: state.running, completed: state.counts.completed, failed: state.counts.failed, skipped: state.counts.skipped
@@ -1482,7 +1487,9 @@ function completionFailure(state: EngineState): string | undefined {
         case 'required_tasks_completed':
             if (completion.require) {
                 const context = { params: state.config.params, tasks: outcomesOf(state, referencedTasks(completion.require)) };
-                return isTruthy(evaluateExpression(completion.require, context)) ? undefined : 'the completion requirement is not met';
+                return isTruthy(evaluateExpression(completion.require, context))
+                    ? undefined
+                    : `the completion requirement \`${printExpression(completion.require)}\` is not met`;
             }
             break;
         case 'all_tasks_completed':

@@ -90,7 +90,7 @@ export type RunEvent = EventBase & (
         type: 'progress';
         /** Finished tasks (any terminal status) over all tasks, 0-100. */
         percent: number;
-        /** The earliest declared phase that has started and not finished. */
+        /** The earliest declared phase (with tasks) that has not finished: the one running or next. */
         phase?: string;
         done: number; total: number; running: number; completed: number; failed: number; skipped: number;
     }
