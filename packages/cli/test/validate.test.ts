@@ -128,6 +128,17 @@ describe('flowctl validate', () => {
         expect(result.status).toBe(1);
     });
 
+    it('reports what cannot be imported from a seed workflow at the JSON key, and settings without effect', () => {
+        const seed = '{\n  "tasks": [{ "id": "a", "type": "research", "dependencies": ["b"] }],\n' +
+            '  "taskExecution": { "optimization": { "taskAffinityGrouping": true } }\n}\n';
+        const result = flowctl(['validate', 'seed.json'], workspace({ 'seed.json': seed }));
+        expect(result.stdout).toMatch(/^seed\.json:2:63: error: tasks\[0\]\.dependencies\[0\]: no task has the id "b": name a task of this workflow \[flow\/seed-import\]$/m);
+        expect(result.status).toBe(1);
+        const inert = flowctl(['validate', 'seed.json'], workspace({ 'seed.json': seed.replace('["b"]', '[]') }));
+        expect(inert.stdout).toMatch(/^seed\.json:3:40: warning: taskExecution\.optimization\.taskAffinityGrouping: has no effect: .* \[flow\/seed-note\]$/m);
+        expect(inert.status).toBe(0);
+    });
+
     it('reports invalid JSON of a seed workflow with its line and column', () => {
         const result = flowctl(['validate', 'seed.json'], workspace({ 'seed.json': '{\n  "workflow": {\n    "name": }\n}\n' }));
         expect(result.stdout).toMatch(/^seed\.json:3:13: error: invalid JSON: .* \[flow\/invalid-json\]$/m);
