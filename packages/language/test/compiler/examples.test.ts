@@ -1,7 +1,9 @@
+import { AstUtils } from 'langium';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { validateModel, type WorkflowModel } from '@flow/model';
 import { modelToFlow } from '../../src/compiler/flow-generator.js';
 import { compileWorkspaceDeclarations } from '../../src/compiler/compiler.js';
+import { reflection } from '../../src/generated/ast.js';
 import { buildWorkspace, compileFile, exampleFlowFiles, problems, readExample, schemaErrors, withoutSources } from './workspace.js';
 
 /**
@@ -27,6 +29,16 @@ describe('examples', () => {
     it('give at least one model per workflow file', () => {
         expect(models.map(([name]) => name)).toContain('product-launch.flow ProductLaunch');
         expect(models.length).toBeGreaterThanOrEqual(Object.keys(files).length);
+    });
+
+    it('together use every construct of the grammar', () => {
+        const used = new Set<string>();
+        for (const document of workspace.documents.values()) {
+            for (const node of AstUtils.streamAst(document.parseResult.value)) used.add(node.$type);
+        }
+        // Node types without subtypes are the ones a parse can produce; unions only group them.
+        const constructs = reflection.getAllTypes().filter(type => reflection.getAllSubTypes(type).length === 1);
+        expect(constructs.filter(type => !used.has(type))).toEqual([]);
     });
 
     it('give models that the JSON Schema and validateModel accept', () => {
