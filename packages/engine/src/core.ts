@@ -221,6 +221,9 @@ export interface EngineState {
 
 /** Builds the initial state of a run, checking what the engine relies on. */
 export function createEngineState(model: WorkflowModel, config: EngineConfig): EngineState {
+    if (config.maxParallel !== undefined && !(config.maxParallel >= 1)) {
+        throw new WorkflowConfigError('maxParallel', `maxParallel is ${config.maxParallel}: give at least 1, or leave it out for no limit.`);
+    }
     const agents = model.agents.map((def, index): AgentState => {
         if (!(def.concurrency >= 1)) {
             throw new WorkflowConfigError(`agents.${def.name}.concurrency`, `Agent ${def.name} has concurrency ${def.concurrency}: give it at least 1.`);

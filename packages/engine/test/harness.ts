@@ -9,7 +9,7 @@ import {
     type ConditionDef, type Expression, type Json, type Policies, type RetryPolicy, type TaskDef, type WorkflowModel
 } from '@flow/model';
 import { VirtualClock, type Clock } from '../src/clock.js';
-import { createEngineState, transition, type EngineConfig, type EngineState } from '../src/core.js';
+import { cloneState, createEngineState, transition, type EngineConfig, type EngineState } from '../src/core.js';
 import type { Dispatcher } from '../src/dispatcher.js';
 import { TaskFailure } from '../src/errors.js';
 import type { EventOf, RunEvent, RunEventType } from '../src/events.js';
@@ -56,11 +56,11 @@ export function workflow(tasks: TaskDef[], spec: WorkflowSpec = {}): WorkflowMod
     for (const [key, value] of Object.entries(overrides)) {
         const base = policies[key];
         policies[key] = base !== null && typeof base === 'object' && !Array.isArray(base) && !Array.isArray(value)
-            ? { ...base, ...value }
+            ? { ...base, ...(value as object) }
             : value;
     }
     const allTypes: WorkflowModel['types'] = {};
-    for (const def of tasks) allTypes[def.type] = structuredClone(BUILTIN_TASK_TYPES[def.type] ?? emptyTaskType(def.type));
+    for (const def of tasks) allTypes[def.type] ??= structuredClone(BUILTIN_TASK_TYPES[def.type] ?? emptyTaskType(def.type));
     return {
         schemaVersion: SCHEMA_VERSION, name: 'test', params: [], agents: [], pools: [], notifications: [], phases: [],
         checkpoints: [], milestones: [], completion: defaultCompletion(), onFailure: emptyOnFailure(),
@@ -274,6 +274,14 @@ export class CoreDriver {
 
     start(): Effect[] {
         return this.send({ type: 'start' });
+    }
+
+    /** A driver that goes on from a deep copy (`cloneState`) of this one's state, with no events yet. */
+    fork(): CoreDriver {
+        const copy = Object.create(CoreDriver.prototype) as CoreDriver;
+        return Object.assign(copy, {
+            state: cloneState(this.state), events: [], effects: [], running: new Map(this.running), timers: new Map(this.timers), now: this.now
+        });
     }
 
     /** The running attempt of a task (or batch item). */

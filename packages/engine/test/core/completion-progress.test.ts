@@ -3,10 +3,10 @@
  * checkpoints, progress events, and determinism of the whole event stream.
  */
 import type { CompletionDef, WorkflowModel } from '@flow/model';
-import { describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import type { RunEvent } from '../../src/events.js';
 import {
-    agent, agentTask, expr, fail, ofType, ok, runScripted, task, when, workflow, type Script
+    agent, agentTask, CoreDriver, expr, fail, ofType, ok, runScripted, task, when, workflow, type Script
 } from '../harness.js';
 
 const boom = fail('boom', 0, { nonRetryable: true });
@@ -71,6 +71,18 @@ describe('notifications', () => {
         const { events, result } = await runScripted(model(), { 'notify:team': fail('boom') });
         expect(ofType(events, 'notification.failed')).toMatchObject([{ target: 'team', error: { kind: 'boom' } }]);
         expect(result.status).toBe('completed');
+    });
+});
+
+describe('on failure', () => {
+    test('the failure targets are notified and an escalation is raised with the workflow\'s severity', async () => {
+        const model = workflow([task('a')], {
+            notifications: [{ name: 'oncall', on: [] }],
+            onFailure: { compensate: [], notify: ['oncall'], escalate: 'critical' }
+        });
+        const { events } = await runScripted(model, { a: boom });
+        expect(ofType(events, 'notification')).toMatchObject([{ target: 'oncall', reason: 'failed', message: 'Workflow test failed: 1 task did not complete: a (failed).' }]);
+        expect(ofType(events, 'escalation')).toMatchObject([{ severity: 'critical', notify: ['oncall'] }]);
     });
 });
 
@@ -156,5 +168,40 @@ describe('determinism', () => {
 
     test('other random numbers give other retry times, so the comparison above can fail', async () => {
         expect(await stream(8)).not.toEqual(await stream(7));
+    });
+
+    describe('the core alone', () => {
+        afterEach(() => {
+            vi.restoreAllMocks();
+        });
+
+        test('reads no clock, draws no random number and sets no timer: time and chance come in its inputs', () => {
+            const forbidden = (what: string) => () => { throw new Error(`the core called ${what}`); };
+            vi.spyOn(Date, 'now').mockImplementation(forbidden('Date.now'));
+            vi.spyOn(Math, 'random').mockImplementation(forbidden('Math.random'));
+            vi.spyOn(globalThis, 'setTimeout').mockImplementation(forbidden('setTimeout') as never);
+            const core = new CoreDriver(busy());
+            core.start();
+            core.fail('fetch', 'agent_unavailable');
+            core.advance(5000);
+            core.succeed('fetch', { rows: 5 });
+            expect(core.isRunning('crunch')).toBe(true);
+        });
+
+        test('a cloned state goes on exactly like the original, without touching it', () => {
+            const original = new CoreDriver(busy());
+            original.start();
+            original.fail('fetch', 'agent_unavailable');
+            const fork = original.fork();
+            const mark = original.events.length;
+            const goOn = (core: CoreDriver) => {
+                core.advance(5000);
+                core.succeed('fetch', { rows: 5 });
+            };
+            goOn(fork);
+            goOn(original);
+            expect(fork.events.length).toBeGreaterThan(3);
+            expect(original.events.slice(mark)).toEqual(fork.events);
+        });
     });
 });

@@ -58,6 +58,10 @@ describe('dependencies', () => {
     });
 });
 
+test('maxParallel below 1 is refused before anything runs', () => {
+    expect(() => new CoreDriver(workflow([task('a')]), { maxParallel: 0 })).toThrow('maxParallel is 0: give at least 1, or leave it out for no limit.');
+});
+
 describe('conditions', () => {
     const gated = (condition = when(expr.binary('>', expr.result('a', 'size'), expr.literal(5)), 'a.result.size > 5')) =>
         workflow([task('a'), task('b', { after: ['a'], condition })]);
