@@ -29,12 +29,14 @@ export function placeholderRoots(text: string): string[] {
 }
 
 /**
- * Replaces every placeholder of `text` by `format(value)`. A runner passes a `format` that
- * quotes for its target (the shell runner quotes for `/bin/sh`), so a value can never become
- * code. Throws a non-retryable `validation_failed` failure for a placeholder it cannot read.
+ * Replaces every placeholder of `text` by `format(value, offset)`, where `offset` is where the
+ * placeholder starts in `text`. A runner passes a `format` that escapes for its target and for
+ * the place in `text` the value lands in (the http runner escapes differently inside and outside
+ * a JSON string), so a value can never become code. Throws a non-retryable `validation_failed`
+ * failure for a placeholder it cannot read.
  */
-export function interpolate(text: string, context: InterpolationContext, format: (value: Json) => string): string {
-    return text.replace(PLACEHOLDER, (_whole, inner: string) => format(resolvePlaceholder(inner.trim(), text, context)));
+export function interpolate(text: string, context: InterpolationContext, format: (value: Json, offset: number) => string): string {
+    return text.replace(PLACEHOLDER, (_whole, inner: string, offset: number) => format(resolvePlaceholder(inner.trim(), text, context), offset));
 }
 
 /** A value as text: strings as they are, `null` as empty, everything else as JSON. */

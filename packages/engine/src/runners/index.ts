@@ -8,6 +8,7 @@ export * from './builtins.js';
 export * from './http.js';
 export * from './node.js';
 export * from './output.js';
+export * from './process-tree.js';
 export * from './registry.js';
 export * from './shell.js';
 
