@@ -25,8 +25,10 @@ export interface InProcessDispatcherOptions {
     clock: Clock;
     /** The working directory of commands and the base of relative paths. */
     workflowDir: string;
-    /** The folder for per-attempt log files; without it no log files are written. */
+    /** The folder for per-attempt log files (named by `logFileName`); without it no log files are written. */
     logDir?: string;
+    /** Most bytes written to one log file; output past it is dropped and the file says so. @default unlimited */
+    maxLogBytes?: number;
 }
 
 /** Runs requests in this process with the registered runners. */
@@ -42,15 +44,24 @@ export class InProcessDispatcher implements Dispatcher {
                 'runner_unavailable');
             return { ok: false, error: error.toJSON() };
         }
-        const log = this.options.logDir ? fileLog(join(this.options.logDir, logFileName(request))) : discardLog;
+        const file = this.options.logDir ? fileLog(join(this.options.logDir, logFileName(request)), { maxBytes: this.options.maxLogBytes }) : undefined;
+        const log = file ?? discardLog;
+        let outcome: AttemptOutcome;
         try {
             const result = await runner.run({ request, signal, clock: this.options.clock, workflowDir: this.options.workflowDir, log });
-            return { ok: true, result: result === undefined ? null : result, logFile: log.file };
+            outcome = { ok: true, result: result === undefined ? null : result };
         } catch (error) {
-            return { ok: false, error: TaskFailure.from(error).toJSON(), logFile: log.file };
-        } finally {
-            await log.close();
+            outcome = { ok: false, error: TaskFailure.from(error).toJSON() };
         }
+        await log.close();
+        if (file?.error) {
+            // A log that cannot be written must not fail the work it records; say so once and go on.
+            process.emitWarning(`The log of ${request.task} (attempt ${request.attempt}) could not be written to ${file.file}: ${file.error.message}`);
+        } else if (file && file.bytes > 0) {
+            // Only a file that exists is named: an attempt that printed nothing has no log file.
+            outcome.logFile = file.file;
+        }
+        return outcome;
     }
 
     killAll(): void {
