@@ -1,5 +1,6 @@
 import { promises as fs, type Dirent, type Stats } from 'node:fs';
 import * as path from 'node:path';
+import { FLOW_IGNORE_FILE, FlowIgnore } from '@flow/language';
 import { CliError } from './cli-error.js';
 
 /** The files a command was asked to look at, sorted by kind. */
@@ -44,10 +45,14 @@ export async function collectInputs(paths: readonly string[]): Promise<InputFile
 }
 
 /**
- * Every `.flow` file under `directory`, skipping node_modules and dot-folders, sorted.
- * `maxDirectories` stops a search that was started somewhere too big (a home folder, `/`).
+ * Every `.flow` file under `directory`, skipping node_modules, dot-folders and what the
+ * directory's `.flowignore` lists, sorted. `maxDirectories` stops a search that was started
+ * somewhere too big (a home folder, `/`).
  */
 export async function findFlowFiles(directory: string, maxDirectories = Infinity): Promise<string[]> {
+    const ignore = await readFlowIgnore(directory);
+    const skipped = (entryPath: string, isDirectory: boolean) =>
+        ignore.ignores(path.relative(directory, entryPath).split(path.sep).join('/'), isDirectory);
     const found: string[] = [];
     // An explicit stack instead of recursion: deep trees must not overflow the call stack.
     const pending = [directory];
@@ -67,13 +72,25 @@ export async function findFlowFiles(directory: string, maxDirectories = Infinity
         for (const entry of entries) {
             const entryPath = path.join(current, entry.name);
             if (entry.isDirectory()) {
-                if (entry.name !== 'node_modules' && !entry.name.startsWith('.')) pending.push(entryPath);
-            } else if (entry.name.endsWith('.flow') && (entry.isFile() || entry.isSymbolicLink())) {
+                if (entry.name !== 'node_modules' && !entry.name.startsWith('.') && !skipped(entryPath, true)) pending.push(entryPath);
+            } else if (entry.name.endsWith('.flow') && (entry.isFile() || entry.isSymbolicLink()) && !skipped(entryPath, false)) {
                 found.push(entryPath);
             }
         }
     }
     return found.sort();
+}
+
+async function readFlowIgnore(directory: string): Promise<FlowIgnore> {
+    const file = path.join(directory, FLOW_IGNORE_FILE);
+    let text: string;
+    try {
+        text = await fs.readFile(file, 'utf8');
+    } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return FlowIgnore.EMPTY;
+        throw new CliError(`${displayPath(file)}: cannot read the file (${describeFsError(error)}).`);
+    }
+    return FlowIgnore.parse(text);
 }
 
 /** Reads a text file, turning file-system errors into messages that name the file. */
