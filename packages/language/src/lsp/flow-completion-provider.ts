@@ -1,19 +1,23 @@
 import {
     type AstNode, type AstNodeDescription, AstUtils, CstUtils, GrammarAST, type IndexManager,
-    isCompositeCstNode, type LangiumDocuments, type ReferenceInfo, type Stream, URI
+    isCompositeCstNode, type LangiumDocument, type LangiumDocuments, type ReferenceInfo, type Stream, URI
 } from 'langium';
 import {
     type CompletionAcceptor, type CompletionBacktrackingInformation, type CompletionContext,
     type CompletionProviderOptions, type CompletionValueItem, DefaultCompletionProvider, findNextFeatures,
     type NextFeature
 } from 'langium/lsp';
-import { CompletionItemKind } from 'vscode-languageserver';
+import {
+    type CancellationToken, type CompletionItem, CompletionItemKind, CompletionList, type CompletionParams
+} from 'vscode-languageserver';
 import type { IToken } from 'chevrotain';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { FlowServices } from '../flow-module.js';
+import type { FlowTaskGraph } from '../workflow/flow-task-graph.js';
 import * as ast from '../generated/ast.js';
 import { docMarkdown } from './doc-comments.js';
-import { describeBriefly, offeredCapabilities, typeRequirements, visibleDeclarations, workflowAt } from './declarations.js';
+import { describeBriefly, offeredCapabilities, paramTypeText, typeRequirements, visibleDeclarations, workflowAt } from './declarations.js';
+import { workflowNames } from '../workflow/interpolation.js';
 
 /** The members every task reference offers in expressions (`build.status == "completed"`). */
 export const TASK_MEMBERS: ReadonlyArray<{ name: string; doc: string }> = [
@@ -58,6 +62,7 @@ export class FlowCompletionProvider extends DefaultCompletionProvider {
     override readonly completionOptions: CompletionProviderOptions = { triggerCharacters: ['.'] };
     protected readonly indexManager: IndexManager;
     protected readonly documents: LangiumDocuments;
+    protected readonly taskGraph: FlowTaskGraph;
     /** The tokens of the last text completion ran on: Langium's backtracking and ours share them. */
     private lexed: { text: string; tokens: IToken[] } | undefined;
 
@@ -65,6 +70,51 @@ export class FlowCompletionProvider extends DefaultCompletionProvider {
         super(services);
         this.indexManager = services.shared.workspace.IndexManager;
         this.documents = services.shared.workspace.LangiumDocuments;
+        this.taskGraph = services.workflow.TaskGraph;
+    }
+
+    override async getCompletion(document: LangiumDocument, params: CompletionParams, cancelToken?: CancellationToken): Promise<CompletionList | undefined> {
+        const interpolated = this.completionInInterpolation(document, document.textDocument.offsetAt(params.position));
+        if (interpolated) return CompletionList.create(interpolated, false);
+        return super.getCompletion(document, params, cancelToken);
+    }
+
+    /**
+     * Inside `{{...}}` in a string, the grammar sees one string token, so the candidates come
+     * from the text before the cursor: parameters after `param.`, a task's members after
+     * `task.`, and otherwise `param`, `item` (in a batch) and the tasks upstream of the task
+     * that holds the string, the only ones it may read. Undefined outside an interpolation.
+     */
+    protected completionInInterpolation(document: LangiumDocument, offset: number): CompletionItem[] | undefined {
+        const root = document.parseResult.value.$cstNode;
+        const leaf = root && CstUtils.findLeafNodeAtOffset(root, offset);
+        if (!leaf || leaf.tokenType.name !== 'STRING' || offset <= leaf.offset || offset >= leaf.end) return undefined;
+        const before = leaf.text.substring(0, offset - leaf.offset);
+        const open = before.lastIndexOf('{{');
+        if (open < 0 || before.indexOf('}}', open) >= 0) return undefined;
+        const expression = before.substring(open + 2);
+        const word = /[_a-zA-Z]\w*$/.exec(expression)?.[0] ?? '';
+        const range = { start: document.textDocument.positionAt(offset - word.length), end: document.textDocument.positionAt(offset) };
+        const item = (label: string, kind: CompletionItemKind, detail: string, documentation?: string): CompletionItem =>
+            ({ label, kind, detail, textEdit: { range, newText: label }, ...(documentation ? { documentation: { kind: 'markdown', value: documentation } } : {}) });
+        const workflow = AstUtils.getContainerOfType(leaf.astNode, ast.isWorkflow);
+        const task = AstUtils.getContainerOfType(leaf.astNode, (node): node is ast.Schedulable => ast.isTask(node) || ast.isBatch(node));
+        const receiver = /(?:^|[^\w.])([_a-zA-Z]\w*)\s*\.\s*[_a-zA-Z]?\w*$/.exec(expression)?.[1];
+        if (receiver === 'param') {
+            return workflow ? [...workflowNames(workflow).params.values()].map(param =>
+                item(param.name, CompletionItemKind.Variable, `param · ${paramTypeText(param.type)}`, docMarkdown(param))) : [];
+        }
+        if (receiver === 'item') return [];
+        if (receiver) return TASK_MEMBERS.map(member => item(member.name, CompletionItemKind.Property, 'Task member', member.doc));
+        if (/\.\s*[_a-zA-Z]?\w*$/.test(expression)) return [];
+        const items = [item('param', CompletionItemKind.Keyword, 'A workflow parameter: param.name')];
+        if (ast.isBatch(task)) items.push(item('item', CompletionItemKind.Keyword, 'The current item of the batch'));
+        if (task) {
+            for (const upstream of this.taskGraph.upstream(task)) {
+                if (upstream.name) items.push(item(upstream.name, CompletionItemKind.Function, describeBriefly(upstream) ?? 'task', docMarkdown(upstream)));
+            }
+        }
+        return items;
     }
 
     protected override findFeaturesAt(document: TextDocument, offset: number): NextFeature[] {

@@ -2,22 +2,13 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TextDocument } from 'langium';
-import { clearDocuments, expectFormatting, parseHelper } from 'langium/test';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createFlowServicesWithBuiltins, type FlowServiceSet } from '../../src/flow-module.js';
+import { expectFormatting, parseHelper } from 'langium/test';
+import { describe, expect, it } from 'vitest';
 import { parseFixture } from '../validation/fixture-format.js';
+import { useFlowServices } from './lsp-services.js';
 
-let services: FlowServiceSet;
-let format: ReturnType<typeof expectFormatting>;
-
-beforeAll(async () => {
-    services = await createFlowServicesWithBuiltins();
-    format = expectFormatting(services.Flow);
-});
-
-afterEach(async () => {
-    await clearDocuments(services.shared, services.shared.workspace.LangiumDocuments.all.filter(d => d.uri.scheme === 'file').toArray());
-});
+const services = useFlowServices();
+const format = (expected: Parameters<ReturnType<typeof expectFormatting>>[0]) => expectFormatting(services().Flow)(expected);
 
 describe('formatting', () => {
     it('indents each level of blocks by two spaces, whatever the editor tab size', async () => {
@@ -125,15 +116,16 @@ const corpus = [
 
 describe('formatting every example and fixture', () => {
     async function formatted(text: string) {
-        const document = await parseHelper(services.Flow)(text);
-        const edits = await services.Flow.lsp.Formatter!.formatDocument(document, {
+        const { Flow } = services();
+        const document = await parseHelper(Flow)(text);
+        const edits = await Flow.lsp.Formatter!.formatDocument(document, {
             textDocument: { uri: document.uri.toString() }, options: { tabSize: 2, insertSpaces: true }
         });
         const { lexerErrors, parserErrors } = document.parseResult;
         return {
             text: TextDocument.applyEdits(document.textDocument, edits),
             errors: lexerErrors.length + parserErrors.length,
-            ast: services.Flow.serializer.JsonSerializer.serialize(document.parseResult.value)
+            ast: Flow.serializer.JsonSerializer.serialize(document.parseResult.value)
         };
     }
 
