@@ -1,7 +1,7 @@
 // Writes the sales report from the totals of every quarter (the `totals` batch's results) and
 // returns what it wrote. A node runner module: its default export receives the task's context.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export default async function writeReport({ params, upstream, workflowDir, log }) {
     const quarters = upstream.totals.result;
@@ -16,10 +16,10 @@ export default async function writeReport({ params, upstream, workflowDir, log }
         '',
         `Grand total: ${grandTotal}; ${params.region}: ${regionTotal} (${Math.round(100 * regionTotal / grandTotal)} %).`
     ];
-    const folder = join(workflowDir, params.out);
+    const folder = resolve(workflowDir, params.out);
     await mkdir(folder, { recursive: true });
     const file = join(folder, 'sales-report.md');
     await writeFile(file, lines.join('\n') + '\n');
     log(`wrote ${file}`);
-    return { file: join(params.out, 'sales-report.md'), grandTotal, regionTotal };
+    return { file, grandTotal, regionTotal };
 }

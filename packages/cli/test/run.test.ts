@@ -195,6 +195,23 @@ agent coordinator { capabilities coordination  run shell "touch reported.txt" }
         expect(readdirSync(dir)).toEqual(['pipeline.flow']);
     });
 
+    it('runs the demo workflow for real: totals from the data files, the report, and the alert only above the threshold', () => {
+        const out = workspace({});
+        const above = flowctl(['run', 'examples/sales-report.flow', '--json', '--param', `out=${out}`], repositoryRoot, { FLOW_STATE_DIR: join(out, 'state') });
+        expect(above.status).toBe(0);
+        expect(readFileSync(join(out, 'sales-report.md'), 'utf8')).toContain('Grand total: 2200; north: 1000 (45 %).');
+        expect(readFileSync(join(out, 'ALERT.txt'), 'utf8')).toBe('share of north is above 40 %\n');
+
+        const below = flowctl(['run', 'examples/sales-report.flow', '--json', '--param', `out=${out}/south`, '--param', 'region=south'],
+            repositoryRoot, { FLOW_STATE_DIR: join(out, 'state') });
+        expect(readFileSync(join(out, 'south', 'sales-report.md'), 'utf8')).toContain('south: 1200 (55 %)');
+        expect(ofType(events(below.stdout), 'task.skipped')).toEqual([]);
+        const lowShare = flowctl(['run', 'examples/sales-report.flow', '--json', '--param', `out=${out}/low`, '--param', 'threshold=60'],
+            repositoryRoot, { FLOW_STATE_DIR: join(out, 'state') });
+        expect(ofType(events(lowShare.stdout), 'task.skipped').map(event => event.task)).toEqual(['alert']);
+        expect(existsSync(join(out, 'low', 'ALERT.txt'))).toBe(false);
+    });
+
     it('runs the README\'s example workflow to completion', () => {
         const result = flowctl(['run', 'examples/product-launch.flow', '--json'], repositoryRoot, {
             FLOW_STATE_DIR: join(workspace({}), 'state')
