@@ -866,14 +866,13 @@ function prepareFailover(unit: UnitState, untriedOnly: boolean): boolean {
 }
 
 /**
- * The rule for a failure: the first that names its kind, else the first `other` rule. A
- * non-retryable failure says running again cannot help, so only escalations apply to it.
+ * The rule for a failure: the first, in order, that names its kind or `other` (the model's
+ * contract: `other` matches any kind no earlier rule names). A non-retryable failure says
+ * running again cannot help, so only escalations apply to it.
  */
 function matchingRule(rules: RecoveryRule[], error: FailureInfo): number {
-    const applies = (rule: RecoveryRule): boolean => !error.nonRetryable || rule.then.action === 'escalate';
-    const named = rules.findIndex(rule => applies(rule) && rule.on.includes(error.kind));
-    if (named >= 0) return named;
-    return rules.findIndex(rule => applies(rule) && rule.on.includes('other'));
+    return rules.findIndex(rule => (!error.nonRetryable || rule.then.action === 'escalate')
+        && (rule.on.includes(error.kind) || rule.on.includes('other')));
 }
 
 /** Applies the workflow's recovery rule for the failure's kind; false when none applies (any more). */

@@ -139,16 +139,17 @@ describe('recovery rules', () => {
         expect(result.tasks.map(summary => [summary.id, summary.status])).toEqual([['job', 'failed'], ['after', 'upstream_failed'], ['elsewhere', 'completed']]);
     });
 
-    test('`other` applies only to kinds no rule names', async () => {
-        const model = workflow([task('job')], {
+    test('rules apply in order; `other` takes every kind no earlier rule names', async () => {
+        const model = workflow([task('slow'), task('broken')], {
             policies: rules(
+                { on: ['timeout'], then: { action: 'retry', delayMs: 10, attempts: 1 } },
                 { on: ['other'], then: { action: 'escalate', severity: 'high', notify: [] } },
-                { on: ['timeout'], then: { action: 'retry', delayMs: 10, attempts: 1 } }
+                { on: ['boom'], then: { action: 'retry', delayMs: 10, attempts: 1 } }
             )
         });
-        const { events, result } = await runScripted(model, { job: [fail('timeout'), ok()] });
-        expect(ofType(events, 'escalation')).toEqual([]);
-        expect(result.tasks[0].status).toBe('completed');
+        const { events, result } = await runScripted(model, { slow: [fail('timeout'), ok()], broken: fail('boom') });
+        expect(ofType(events, 'escalation').map(event => event.task)).toEqual(['broken']);
+        expect(result.tasks.map(summary => [summary.id, summary.status, summary.attempts])).toEqual([['slow', 'completed', 2], ['broken', 'failed', 1]]);
     });
 
     test('a non-retryable failure is never run again by a rule, but an escalation still applies', async () => {
