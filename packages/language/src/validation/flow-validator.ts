@@ -2,6 +2,7 @@ import {
     AstUtils, type AstNode, type AstNodeLocator, Cancellation, GrammarUtils, type IndexManager, interruptAndCheck,
     type LangiumDocuments, type ValidationAcceptor, type ValidationChecks, WorkspaceCache
 } from 'langium';
+import { Cron } from 'croner';
 import type { DiagnosticRelatedInformation, Location, Range } from 'vscode-languageserver-types';
 import type { FlowServices } from '../flow-module.js';
 import * as ast from '../generated/ast.js';
@@ -617,9 +618,10 @@ export class FlowValidator {
             report('time', `'${recurrence.time}' is not a time of day: write it as HH:MM on a 24-hour clock, such as "09:00" or "17:30".`);
         }
         if (recurrence.cron !== undefined) {
-            const fields = recurrence.cron.trim().split(/\s+/);
-            if (fields.length < 5 || fields.length > 6 || !fields.every(field => /^[0-9A-Za-z*?,/#LW-]+$/.test(field))) {
-                report('cron', `'${recurrence.cron}' is not a cron expression: write five fields (minute hour day-of-month month day-of-week), such as "0 9 * * 1-5".`);
+            const problem = cronProblem(recurrence.cron);
+            if (problem !== undefined) {
+                report('cron', `'${recurrence.cron}' is not a cron expression (${problem}): write five fields (minute hour day-of-month month day-of-week), ` +
+                    'such as "0 9 * * 1-5", or six with seconds first.');
             }
         }
         if (recurrence.timezone !== undefined && !isTimeZone(recurrence.timezone)) {
@@ -641,6 +643,16 @@ export class FlowValidator {
     protected related(node: AstNode, property: string, message: string, index?: number): DiagnosticRelatedInformation[] {
         const location = locationOf(node, property, index);
         return location ? [{ location, message }] : [];
+    }
+}
+
+/** Why croner (the engine's cron library) would refuse an expression, or undefined if it reads it. */
+function cronProblem(expression: string): string | undefined {
+    try {
+        new Cron(expression.trim(), { paused: true, mode: '5-or-6-parts' });
+        return undefined;
+    } catch (error) {
+        return (error as Error).message.replace(/^CronPattern: /, '');
     }
 }
 
