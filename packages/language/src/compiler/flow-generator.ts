@@ -321,23 +321,36 @@ class FlowWriter {
     // -----------------------------------------------------------------------------------------
     // Phases, streams, tasks
 
-    /** Tasks in model order; a phase is written whole where its first task appears. */
+    /**
+     * Tasks in model order; a phase is written whole where its first task appears, and a phase
+     * without tasks where the model lists it, so that compiling keeps the order of both lists.
+     */
     private elements(): void {
         const written = new Set<string>();
         const phases = new Map(this.model.phases.map(phase => [phase.name, phase]));
+        const hasTasks = new Set(this.model.tasks.flatMap(task => task.phase === undefined ? [] : [task.phase]));
+        let next = 0;
+        const writeEmptyPhasesBefore = (limit: number) => {
+            for (; next < limit; next++) {
+                const phase = this.model.phases[next];
+                if (!hasTasks.has(phase.name) && !written.has(phase.name)) {
+                    written.add(phase.name);
+                    this.phase(phase);
+                }
+            }
+        };
         for (const task of this.model.tasks) {
             if (task.phase === undefined) {
                 this.task(task);
             } else if (!written.has(task.phase)) {
-                written.add(task.phase);
                 const phase = phases.get(task.phase);
                 if (!phase) throw new GenerateError(`Task ${task.id} is in phase ${task.phase}, which the model does not define; add it to phases.`);
+                writeEmptyPhasesBefore(this.model.phases.indexOf(phase));
+                written.add(task.phase);
                 this.phase(phase);
             }
         }
-        for (const phase of this.model.phases) {
-            if (!written.has(phase.name)) this.phase(phase);
-        }
+        writeEmptyPhasesBefore(this.model.phases.length);
     }
 
     private phase(phase: PhaseDef): void {

@@ -5,7 +5,7 @@
  * parser.
  *
  * Accepted shapes, alone or combined in one file:
- * - a workflow: `{ "workflow": { name, description, version, tasks, phases, completion } }`, or
+ * - a workflow: `{ "workflow": { name, description, version, parameters, tasks, phases, completion } }`, or
  *   the same object without the `workflow` wrapper (the seed's `createWorkflow({...})` argument);
  * - task type configurations: `{ "customTaskTypes": { name: {...} } }`, or a single one with its
  *   name in `type` (`{ "type": "research", "defaultTimeout": 600000, ... }`);
@@ -25,8 +25,8 @@
 import {
     BUILTIN_TASK_TYPES, DEFAULT_AGENT_CONCURRENCY, DEFAULT_AGENT_WEIGHT, DEFAULT_BATCH_CONCURRENCY, DEFAULT_PRIORITY, DEFAULT_TRIGGER, PRIORITY_LEVELS, SCHEMA_VERSION, clone,
     combineConditions, dateTimeProblem, defaultCompletion, defaultPolicies, deriveDependencies, emptyOnFailure, emptyTaskType,
-    parseSize, printExpression, validateModel, withCanonicalKeyOrder, type AgentDef, type BackoffKind, type BatchDef, type CompletionDef,
-    type ConditionDef, type ExecutionMode, type Json, type LayoutElement, type NotificationDef, type PhaseDef, type PhaseLayout,
+    parseSize, printExpression, referencedParams, validateModel, withCanonicalKeyOrder, type AgentDef, type BackoffKind, type BatchDef, type CompletionDef,
+    type ConditionDef, type ExecutionMode, type Json, type LayoutElement, type NotificationDef, type ParamDef, type PhaseDef, type PhaseLayout,
     type Policies, type PoolDef, type PriorityLevel, type ScoreFactor, type TaskDef, type TaskTypeDef, type WorkflowModel
 } from '@flow/model';
 import { ConditionSyntaxError, parseSeedCondition } from './seed-condition.js';
@@ -111,7 +111,7 @@ function joinPath(path: string, key: string | number): string {
 const IDENTIFIER = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
 const RESERVED = new Set(['and', 'or', 'not', 'true', 'false', 'null', 'param']);
 const CONFIGURATION_KEYS = ['customTaskTypes', 'scheduling', 'errorHandling', 'caching', 'taskExecution', 'resourcePools'];
-const WORKFLOW_KEYS = ['name', 'title', 'description', 'version', 'tasks', 'phases', 'completion', ...CONFIGURATION_KEYS];
+const WORKFLOW_KEYS = ['name', 'title', 'description', 'version', 'parameters', 'tasks', 'phases', 'completion', ...CONFIGURATION_KEYS];
 /** The seed's names for the priority factors. */
 const FACTOR_NAMES: Readonly<Record<string, ScoreFactor>> = {
     deadline: 'deadline', businessValue: 'value', value: 'value', resourceAvailability: 'resources', resources: 'resources',
@@ -687,6 +687,13 @@ class SeedImporter {
             if (typeof version !== 'string' && typeof version !== 'number') workflow.fail('version', `expected a version string such as "1.0", found ${describe(version)}`);
             model.version = String(version);
         }
+        // The seed passes parameters when it runs a workflow (`--parameters '{"topic": ...}'`);
+        // written in the workflow, they are its parameters with those values as defaults.
+        for (const [name, value] of Object.entries(workflow.jsonObject('parameters') ?? {})) {
+            const path = joinPath(workflow.at('parameters'), name);
+            this.checkName(name, path, 'parameter name');
+            model.params.push({ name, type: this.parameterType(value, path), default: value });
+        }
         const tasks = workflow.array('tasks', 'tasks');
         tasks?.forEach((task, index) => this.task(this.object(task, workflow.at('tasks') + `[${index}]`)));
         const phases = workflow.array('phases', 'phases');
@@ -700,6 +707,15 @@ class SeedImporter {
             }
         }
         if (workflow.path !== '') workflow.done();
+    }
+
+    private parameterType(value: Json, path: string): ParamDef['type'] {
+        if (typeof value === 'string') return { kind: 'string' };
+        if (typeof value === 'number') return { kind: 'number' };
+        if (typeof value === 'boolean') return { kind: 'boolean' };
+        if (Array.isArray(value)) return { kind: 'list' };
+        if (value !== null) return { kind: 'object' };
+        throw this.error(path, 'expected the parameter\'s default value (a string, number, boolean, list or object), found null');
     }
 
     private phase(phase: JsonObject): void {
@@ -918,6 +934,11 @@ class SeedImporter {
                 } catch (error) {
                     if (!(error instanceof ConditionSyntaxError)) throw error;
                     throw this.error(condition.path, `cannot read ${JSON.stringify(condition.text)}: ${error.message}`);
+                }
+                const unknown = referencedParams(expression).find(name => !model.params.some(param => param.name === name));
+                if (unknown !== undefined) {
+                    throw this.error(condition.path, `${JSON.stringify(condition.text)} reads the parameter ${unknown}, which the workflow does not have: ` +
+                        `declare it with its default value, e.g. "parameters": { "${unknown}": "..." }`);
                 }
                 conditions.push({ expression, action: condition.action, text: printExpression(expression) });
             }

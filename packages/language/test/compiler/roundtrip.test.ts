@@ -37,4 +37,32 @@ describe('seed JSON -> .flow -> model', () => {
         expect(modelToFlow(imported, { workspace: declarations })).not.toContain('agent ');
         expect(modelToFlow(imported)).toContain('agent researcher {');
     });
+
+    // Seed workflows of custom types without required capabilities need no agents.
+    async function roundTrip(json: unknown): Promise<{ imported: ReturnType<typeof importSeedJson>; compiled: ReturnType<typeof importSeedJson> }> {
+        const imported = importSeedJson(json, 'small.json');
+        const workspace = await buildWorkspace({ '/small.flow': modelToFlow(imported) });
+        expect(problems(workspace.documents.get('/small.flow')!)).toEqual([]);
+        return { imported, compiled: compileFile(workspace, '/small.flow')[0] };
+    }
+
+    it('keeps the order of phases when one without tasks comes first', async () => {
+        const { imported, compiled } = await roundTrip({
+            phases: [{ name: 'setup' }, { name: 'work', dependencies: ['setup'], tasks: [{ id: 't', type: 'chore' }] }]
+        });
+        expect(compiled.phases.map(phase => phase.name)).toEqual(['setup', 'work']);
+        expect(withoutSources(compiled)).toEqual(withoutSources(imported));
+    });
+
+    it('turns the workflow\'s parameters into typed parameters with defaults that conditions read', async () => {
+        const { imported, compiled } = await roundTrip({
+            parameters: { mode: 'fast', depth: 2 },
+            tasks: [{ id: 't', type: 'chore', conditions: [{ condition: 'params.mode === "fast" && params.depth > 1' }] }]
+        });
+        expect(imported.params).toEqual([
+            { name: 'mode', type: { kind: 'string' }, default: 'fast' },
+            { name: 'depth', type: { kind: 'number' }, default: 2 }
+        ]);
+        expect(withoutSources(compiled)).toEqual(withoutSources(imported));
+    });
 });

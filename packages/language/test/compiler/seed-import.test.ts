@@ -147,6 +147,12 @@ describe('seed import', () => {
         expect(error.path).toMatch(/^workflow\.tasks\[[01]\]\.dependencies$/);
     });
 
+    it('refuses a condition that reads a parameter the workflow does not have', () => {
+        const error = catchImport(() => importSeedJsonWithNotes(tasks({ id: 'a', type: 'research', conditions: [{ condition: 'params.mode == 1' }] }), 'w.json'));
+        expect(error.path).toBe('workflow.tasks[0].conditions[0].condition');
+        expect(error.problem).toMatch(/reads the parameter mode, which the workflow does not have: declare it .*"parameters"/);
+    });
+
     it('reads a condition on a dependency as an expression tree and makes the task wait for it', () => {
         const { model } = importSeedJsonWithNotes(tasks(
             { id: 'a', type: 'research' },
