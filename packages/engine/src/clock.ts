@@ -3,6 +3,7 @@
  * tests drive timeouts, backoff, deadlines, aging and breaker recovery with a `VirtualClock`
  * exactly and instantly, and the CLI uses the system clock.
  */
+import { ScoreHeap } from './heap.js';
 
 /** An opaque timer handle, as returned by `Clock.setTimeout`. */
 export type TimerHandle = unknown;
@@ -45,13 +46,17 @@ interface VirtualTimer {
 }
 
 /**
- * A clock that moves only when told to. `advance` and `runAll` fire due timers in order of
- * their due time (ties in the order they were set) and let pending promise callbacks settle
- * between timers, so work that a timer starts can set the next timer before time moves on.
+ * A clock that moves only when told to, like XState's `SimulatedClock`. `advance` and `runAll`
+ * fire due timers in order of their due time (ties in the order they were set) and let pending
+ * promise callbacks settle between timers, so work that a timer starts can set the next timer
+ * before time moves on. Timers wait in a heap, so a run with many timers stays fast.
  */
 export class VirtualClock implements Clock {
     private current: number;
-    private readonly timers = new Map<number, VirtualTimer>();
+    /** Keyed by −due, ties by id: the heap's head is the earliest timer. */
+    private readonly queue = new ScoreHeap<VirtualTimer>();
+    /** Timers set and neither fired nor cleared; cleared ones leave the heap lazily. */
+    private readonly live = new Set<number>();
     private nextId = 1;
 
     /** @param start the initial time in milliseconds since the epoch. @default 2024-01-01T00:00:00Z */
@@ -65,17 +70,19 @@ export class VirtualClock implements Clock {
 
     setTimeout(callback: () => void, ms: number): TimerHandle {
         const id = this.nextId++;
-        this.timers.set(id, { id, due: this.current + Math.max(0, ms), callback });
+        const due = this.current + Math.max(0, ms);
+        this.queue.push({ id, due, callback }, -due, id);
+        this.live.add(id);
         return id;
     }
 
     clearTimeout(handle: TimerHandle): void {
-        this.timers.delete(handle as number);
+        this.live.delete(handle as number);
     }
 
     /** How many timers are set and have not fired. */
     get pendingTimers(): number {
-        return this.timers.size;
+        return this.live.size;
     }
 
     /** Moves time forward by `ms`, firing every timer due on the way. */
@@ -86,8 +93,13 @@ export class VirtualClock implements Clock {
             this.fire(timer);
             await settle();
         }
-        this.current = target;
+        this.current = Math.max(this.current, target);
         await settle();
+    }
+
+    /** XState's name for `advance`. */
+    increment(ms: number): Promise<void> {
+        return this.advance(ms);
     }
 
     /**
@@ -106,17 +118,15 @@ export class VirtualClock implements Clock {
     }
 
     private fire(timer: VirtualTimer): void {
-        this.timers.delete(timer.id);
+        this.queue.pop();
+        this.live.delete(timer.id);
         this.current = Math.max(this.current, timer.due);
         timer.callback();
     }
 
     private earliest(): VirtualTimer | undefined {
-        let best: VirtualTimer | undefined;
-        for (const timer of this.timers.values()) {
-            if (!best || timer.due < best.due || (timer.due === best.due && timer.id < best.id)) best = timer;
-        }
-        return best;
+        while (this.queue.size > 0 && !this.live.has(this.queue.peek()!.id)) this.queue.pop();
+        return this.queue.peek();
     }
 }
 

@@ -3,6 +3,7 @@
  * start times. Every time asserted is exact.
  */
 import { describe, expect, test } from 'vitest';
+import { VirtualClock } from '../../src/clock.js';
 import { hang, ofType, ok, runScripted, startScripted, startTimes, task, workflow } from '../harness.js';
 
 const START = Date.UTC(2024, 0, 1);
@@ -101,5 +102,30 @@ describe('start times', () => {
         run.handle.cancel('stop');
         await run.clock.runAll();
         expect(run.result).toMatchObject({ status: 'cancelled', tasks: [{ id: 'scheduled', status: 'cancelled', attempts: 0 }] });
+    });
+});
+
+describe('the virtual clock', () => {
+    test('fires due timers in order of due time, ties in the order they were set, and skips cleared ones', async () => {
+        const clock = new VirtualClock(0);
+        const fired: string[] = [];
+        clock.setTimeout(() => fired.push('late'), 30);
+        clock.setTimeout(() => fired.push('tie-1'), 10);
+        const cleared = clock.setTimeout(() => fired.push('cleared'), 5);
+        clock.setTimeout(() => fired.push('tie-2'), 10);
+        clock.clearTimeout(cleared);
+        await clock.advance(10);
+        expect(fired).toEqual(['tie-1', 'tie-2']);
+        expect([clock.now(), clock.pendingTimers]).toEqual([10, 1]);
+        await clock.increment(20);
+        expect(fired).toEqual(['tie-1', 'tie-2', 'late']);
+    });
+
+    test('a timer set by a firing timer fires in the same advance when it is due', async () => {
+        const clock = new VirtualClock(0);
+        const times: number[] = [];
+        clock.setTimeout(() => clock.setTimeout(() => times.push(clock.now()), 5), 5);
+        await clock.advance(10);
+        expect(times).toEqual([10]);
     });
 });
