@@ -9,7 +9,7 @@ import {
     BUILTIN_TASK_TYPES, DEFAULT_AGENT_CONCURRENCY, DEFAULT_AGENT_WEIGHT, DEFAULT_BATCH_CONCURRENCY, DEFAULT_BREAKER,
     DEFAULT_ESCALATION_SEVERITY, DEFAULT_FAILOVER, DEFAULT_HTTP_METHOD, DEFAULT_PRIORITY,
     DEFAULT_REASSIGN_TIMEOUT_FACTOR, DEFAULT_RECOVERY_RETRY_ATTEMPTS, DEFAULT_RETRY, DEFAULT_ROLLBACK, DEFAULT_SCHEDULING,
-    DEFAULT_TRIGGER, PRIORITY_LEVELS, formatDuration, jsonEquals, printExpression, printNumber, quoteString, sizeToUnit,
+    DEFAULT_TRIGGER, PRIORITY_LEVELS, formatDuration, isIsoDateTime, jsonEquals, printExpression, printNumber, quoteString, sizeToUnit,
     type AgentDef, type Json, type MarkerDef, type NotificationDef, type ParamDef, type PhaseDef, type PoolDef,
     type RecoveryRule, type RetryPolicy, type RunnerDef, type ScoreFactor, type TaskDef, type TaskTypeDef, type WorkflowModel
 } from '@flow/model';
@@ -158,7 +158,11 @@ class FlowWriter {
         }
         let text = `param ${this.name(param.name, 'parameter name')}: ${type}`;
         if (param.default !== undefined) {
-            text += ` = ${param.type.kind === 'duration' && typeof param.default === 'number' ? formatDuration(param.default) : this.literal(param.default)}`;
+            // Durations and date-times have literals of their own; the model holds them as a number and a string.
+            const value = param.type.kind === 'duration' && typeof param.default === 'number' ? formatDuration(param.default)
+                : param.type.kind === 'datetime' && typeof param.default === 'string' && isIsoDateTime(param.default) ? param.default
+                : this.literal(param.default);
+            text += ` = ${value}`;
         }
         this.line(text);
     }
