@@ -120,7 +120,8 @@ export function parseJson(text: string, file: string): unknown {
         // JSON" has none), so the position comes from our own scan, and V8 supplies the reason.
         const { line, column } = lineAndColumn(text, jsonErrorOffset(text));
         const reason = message
-            .replace(/, ".*" is not valid JSON$/s, '')
+            // V8 quotes the text, shortened with "..." on either side when it is long.
+            .replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '')
             .replace(/ in JSON at position \d+.*$/s, '');
         throw new JsonSyntaxError(file, line, column, reason);
     }

@@ -87,7 +87,7 @@ describe('flowctl compile', () => {
 
     it('reports invalid JSON with its line and column', () => {
         const result = flowctl(['compile', 'seed.json'], workspace({ 'seed.json': '{\n  "workflow": {\n    "name": }\n}\n' }));
-        expect(result.stderr).toMatch(/^seed\.json:3:13: error: invalid JSON: .* \[flow\/invalid-json\]$/m);
+        expect(result.stderr).toMatch(/^seed\.json:3:13: error: invalid JSON: Unexpected token '}' \[flow\/invalid-json\]$/m);
         expect(hasStackTrace(result.stderr)).toBe(false);
         expect(result.status).toBe(1);
     });
