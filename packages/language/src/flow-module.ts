@@ -18,6 +18,11 @@ import { FlowDocumentValidator } from './validation/flow-document-validator.js';
 import { FlowCompletionProvider } from './lsp/flow-completion-provider.js';
 import { FlowNodeKindProvider } from './lsp/flow-node-kind-provider.js';
 import { FlowFormatter } from './lsp/flow-formatter.js';
+import { FlowInterpolationIndex } from './lsp/flow-interpolation-index.js';
+import { FlowReferences } from './lsp/flow-references.js';
+import { FlowDefinitionProvider } from './lsp/flow-definition-provider.js';
+import { FlowReferencesProvider } from './lsp/flow-references-provider.js';
+import { FlowRenameProvider } from './lsp/flow-rename-provider.js';
 import { BUILTIN_LIBRARY, BUILTIN_URI } from './builtins.js';
 
 /** Services added to Langium's for the Flow language, grouped by concern. */
@@ -30,6 +35,10 @@ export type FlowAddedServices = {
         /** The dependency graph of each workflow, cached per document. */
         TaskGraph: FlowTaskGraph;
     };
+    lsp: {
+        /** The names read in `{{...}}` interpolations of each document, cached per document. */
+        InterpolationIndex: FlowInterpolationIndex;
+    };
 };
 
 export type FlowServices = LangiumServices & FlowAddedServices;
@@ -40,7 +49,9 @@ export const FlowModule: Module<FlowServices, PartialLangiumServices & FlowAdded
     },
     references: {
         ScopeComputation: (services) => new FlowScopeComputation(services),
-        ScopeProvider: (services) => new FlowScopeProvider(services)
+        ScopeProvider: (services) => new FlowScopeProvider(services),
+        // Adds the names read in interpolations to Langium's references (the LSP features' concern).
+        References: (services) => new FlowReferences(services)
     },
     validation: {
         DocumentValidator: (services) => new FlowDocumentValidator(services),
@@ -51,7 +62,11 @@ export const FlowModule: Module<FlowServices, PartialLangiumServices & FlowAdded
     },
     lsp: {
         CompletionProvider: (services) => new FlowCompletionProvider(services),
-        Formatter: () => new FlowFormatter()
+        Formatter: () => new FlowFormatter(),
+        InterpolationIndex: (services) => new FlowInterpolationIndex(services),
+        DefinitionProvider: (services) => new FlowDefinitionProvider(services),
+        ReferencesProvider: (services) => new FlowReferencesProvider(services),
+        RenameProvider: (services) => new FlowRenameProvider(services)
     }
 };
 

@@ -1,4 +1,5 @@
-import { AstUtils, type AstNode, type IndexManager, type LangiumDocument } from 'langium';
+import { AstUtils, type AstNode, type IndexManager, type LangiumDocument, URI } from 'langium';
+import { BUILTIN_URI } from '../builtins.js';
 import * as ast from '../generated/ast.js';
 
 /**
@@ -73,4 +74,11 @@ export function paramTypeText(type: ast.ParamType | undefined): string {
     if (ast.isPrimitiveType(type)) return type.primitive ?? '?';
     if (ast.isEnumType(type)) return type.values.map(value => JSON.stringify(value)).join(' | ');
     return '?';
+}
+
+const BUILTIN_DOCUMENT = URI.parse(BUILTIN_URI).toString();
+
+/** Whether a declaration comes from the built-in library (the built-in task types). */
+export function isBuiltinDeclaration(node: AstNode): boolean {
+    return AstUtils.findRootNode(node).$document?.uri.toString() === BUILTIN_DOCUMENT;
 }
