@@ -20,6 +20,7 @@ import { FlowNodeKindProvider } from './lsp/flow-node-kind-provider.js';
 import { FlowFormatter } from './lsp/flow-formatter.js';
 import { FlowInterpolationIndex } from './lsp/flow-interpolation-index.js';
 import { FlowReferences } from './lsp/flow-references.js';
+import { FlowHoverProvider } from './lsp/flow-hover-provider.js';
 import { FlowDefinitionProvider } from './lsp/flow-definition-provider.js';
 import { FlowReferencesProvider } from './lsp/flow-references-provider.js';
 import { FlowRenameProvider } from './lsp/flow-rename-provider.js';
@@ -64,6 +65,7 @@ export const FlowModule: Module<FlowServices, PartialLangiumServices & FlowAdded
         CompletionProvider: (services) => new FlowCompletionProvider(services),
         Formatter: () => new FlowFormatter(),
         InterpolationIndex: (services) => new FlowInterpolationIndex(services),
+        HoverProvider: (services) => new FlowHoverProvider(services),
         DefinitionProvider: (services) => new FlowDefinitionProvider(services),
         ReferencesProvider: (services) => new FlowReferencesProvider(services),
         RenameProvider: (services) => new FlowRenameProvider(services)
