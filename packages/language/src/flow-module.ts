@@ -24,6 +24,7 @@ import { FlowHoverProvider } from './lsp/flow-hover-provider.js';
 import { FlowDefinitionProvider } from './lsp/flow-definition-provider.js';
 import { FlowReferencesProvider } from './lsp/flow-references-provider.js';
 import { FlowRenameProvider } from './lsp/flow-rename-provider.js';
+import { FlowSemanticTokenProvider } from './lsp/flow-semantic-token-provider.js';
 import { BUILTIN_LIBRARY, BUILTIN_URI } from './builtins.js';
 
 /** Services added to Langium's for the Flow language, grouped by concern. */
@@ -68,7 +69,8 @@ export const FlowModule: Module<FlowServices, PartialLangiumServices & FlowAdded
         HoverProvider: (services) => new FlowHoverProvider(services),
         DefinitionProvider: (services) => new FlowDefinitionProvider(services),
         ReferencesProvider: (services) => new FlowReferencesProvider(services),
-        RenameProvider: (services) => new FlowRenameProvider(services)
+        RenameProvider: (services) => new FlowRenameProvider(services),
+        SemanticTokenProvider: (services) => new FlowSemanticTokenProvider(services)
     }
 };
 
