@@ -25,6 +25,7 @@ import { FlowDefinitionProvider } from './lsp/flow-definition-provider.js';
 import { FlowReferencesProvider } from './lsp/flow-references-provider.js';
 import { FlowRenameProvider } from './lsp/flow-rename-provider.js';
 import { FlowSemanticTokenProvider } from './lsp/flow-semantic-token-provider.js';
+import { FlowCodeActionProvider } from './lsp/flow-code-action-provider.js';
 import { BUILTIN_LIBRARY, BUILTIN_URI } from './builtins.js';
 
 /** Services added to Langium's for the Flow language, grouped by concern. */
@@ -70,7 +71,8 @@ export const FlowModule: Module<FlowServices, PartialLangiumServices & FlowAdded
         DefinitionProvider: (services) => new FlowDefinitionProvider(services),
         ReferencesProvider: (services) => new FlowReferencesProvider(services),
         RenameProvider: (services) => new FlowRenameProvider(services),
-        SemanticTokenProvider: (services) => new FlowSemanticTokenProvider(services)
+        SemanticTokenProvider: (services) => new FlowSemanticTokenProvider(services),
+        CodeActionProvider: (services) => new FlowCodeActionProvider(services)
     }
 };
 
