@@ -26,6 +26,7 @@ import { FlowReferencesProvider } from './lsp/flow-references-provider.js';
 import { FlowRenameProvider } from './lsp/flow-rename-provider.js';
 import { FlowSemanticTokenProvider } from './lsp/flow-semantic-token-provider.js';
 import { FlowCodeActionProvider } from './lsp/flow-code-action-provider.js';
+import { FlowDocumentSymbolProvider } from './lsp/flow-document-symbol-provider.js';
 import { BUILTIN_LIBRARY, BUILTIN_URI } from './builtins.js';
 
 /** Services added to Langium's for the Flow language, grouped by concern. */
@@ -72,7 +73,8 @@ export const FlowModule: Module<FlowServices, PartialLangiumServices & FlowAdded
         ReferencesProvider: (services) => new FlowReferencesProvider(services),
         RenameProvider: (services) => new FlowRenameProvider(services),
         SemanticTokenProvider: (services) => new FlowSemanticTokenProvider(services),
-        CodeActionProvider: (services) => new FlowCodeActionProvider(services)
+        CodeActionProvider: (services) => new FlowCodeActionProvider(services),
+        DocumentSymbolProvider: (services) => new FlowDocumentSymbolProvider(services)
     }
 };
 
