@@ -2,9 +2,9 @@
  * Dependencies (explicit edges, pools), conditions on upstream results, and what each trigger
  * rule does when an upstream task was skipped or failed.
  */
-import type { TaskDef, TriggerRule } from '@flow/model';
+import { deriveDependencies, type TaskDef, type TriggerRule } from '@flow/model';
 import { describe, expect, test } from 'vitest';
-import { CoreDriver, expr, fail, ok, runScripted, skipWhen, task, when, workflow } from '../harness.js';
+import { CoreDriver, expr, fail, ofType, ok, runScripted, skipWhen, task, when, workflow } from '../harness.js';
 
 const never = when(expr.literal(false), 'false');
 
@@ -42,6 +42,24 @@ describe('dependencies', () => {
         expect([...core.running.values()].map(request => request.task).sort()).toEqual(['a', 'b', 'free']);
         core.succeed('a');
         expect(core.isRunning('c')).toBe(true);
+    });
+
+    test('sequential and parallel streams run as the edges the model derives for them', async () => {
+        const layout = {
+            tasks: ['s1', 's2', 'p1', 'p2', 'last'].map(id => ({ id, declaredDependencies: [] })),
+            phases: [
+                { name: 'build', mode: 'parallel' as const, after: [], elements: [
+                    { kind: 'stream' as const, name: 'chain', mode: 'sequential' as const, tasks: ['s1', 's2'] },
+                    { kind: 'stream' as const, name: 'fan', mode: 'parallel' as const, tasks: ['p1', 'p2'] }
+                ] },
+                { name: 'ship', mode: 'sequential' as const, after: ['build'], elements: [{ kind: 'task' as const, id: 'last' }] }
+            ]
+        };
+        const edges = deriveDependencies(layout);
+        const model = workflow(layout.tasks.map(({ id }) => ({ ...task(id), dependencies: edges.get(id)! })));
+        const { events } = await runScripted(model, new Proxy({}, { get: () => ok(null, 1000) }));
+        const started = Object.fromEntries(ofType(events, 'task.started').map(event => [event.task, event.time - events[0].time]));
+        expect(started).toEqual({ s1: 0, p1: 0, p2: 0, s2: 1000, last: 2000 });
     });
 
     test('phases report when they start and finish, and whether all their tasks succeeded', async () => {
