@@ -55,11 +55,6 @@ export const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'TMPDIR'] as const;
  */
 export const MAX_ENV_VALUE_BYTES = 32_768;
 
-/** Quotes a value as one word for `/bin/sh`: single quotes, with `'` written as `'\''`. */
-export function shellQuote(value: Json): string {
-    return `'${plainText(value).replace(/'/g, `'\\''`)}'`;
-}
-
 /** An environment variable name for a parameter, task or input name. */
 export function envName(prefix: string, name: string): string {
     return `${prefix}${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;

@@ -17,6 +17,10 @@ describe('shell runner: results and exit codes', () => {
         expect(await run(`echo working; echo '{"ok":true,"n":2}'`)).toEqual({ ok: true, n: 2 });
     });
 
+    it('skips blank lines after the JSON line', async () => {
+        expect(await run(`echo '[1,2]'; echo; printf '  \\r\\n'`)).toEqual([1, 2]);
+    });
+
     it('returns the exit code and the output when the last line is not JSON', async () => {
         expect(await run('echo hello; echo world')).toEqual({ exitCode: 0, output: 'hello\nworld\n' });
     });
