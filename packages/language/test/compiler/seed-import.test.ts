@@ -147,6 +147,15 @@ describe('seed import', () => {
         expect(error.path).toMatch(/^workflow\.tasks\[[01]\]\.dependencies$/);
     });
 
+    it('refuses a condition that is more than the safe expression subset, such as a call', () => {
+        const error = catchImport(() => importSeedJsonWithNotes(tasks(
+            { id: 'a', type: 'research' },
+            { id: 'b', type: 'research', conditions: [{ dependency: 'a', condition: 'result.items.includes("x")' }] }
+        ), 'w.json'));
+        expect(error.path).toBe('workflow.tasks[1].conditions[0].condition');
+        expect(error.problem).toBe('cannot read "result.items.includes(\\"x\\")": unexpected \'(\' at column 22');
+    });
+
     it('refuses a condition that reads a parameter the workflow does not have', () => {
         const error = catchImport(() => importSeedJsonWithNotes(tasks({ id: 'a', type: 'research', conditions: [{ condition: 'params.mode == 1' }] }), 'w.json'));
         expect(error.path).toBe('workflow.tasks[0].conditions[0].condition');
