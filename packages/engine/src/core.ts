@@ -274,7 +274,12 @@ export function createEngineState(model: WorkflowModel, config: EngineConfig): E
         const roots = new Set(runnerText.flatMap(placeholderRoots));
         task.reads = [...roots].filter(root => root !== 'param' && root !== 'item' && byId.has(root) && !task.dependencies.includes(root));
         assignCandidates(task, agents, agentsByName);
+        if (task.def.batch !== undefined && !(task.def.batch.concurrency >= 1)) {
+            throw new WorkflowConfigError(`tasks.${task.def.id}.batch.concurrency`,
+                `Batch ${task.def.id} has concurrency ${task.def.batch!.concurrency}: give it at least 1.`);
+        }
     }
+    checkAcyclic(tasks);
 
     const markers: MarkerState[] = [];
     const addMarkers = (kind: 'checkpoint' | 'milestone', defs: WorkflowModel['checkpoints']): void => {
@@ -304,6 +309,26 @@ export function createEngineState(model: WorkflowModel, config: EngineConfig): E
         completionOrder: [], pendingLookups: 0, pendingNotifications: 0, nextNotificationId: 1, compensations: [], compensationRunning: false,
         statics: scoreStatics(model)
     };
+}
+
+/**
+ * Refuses dependency cycles: their tasks would never become ready and the run would wait
+ * forever. The validator reports them in the editor; a model from elsewhere may still have one.
+ * Kahn's algorithm, O(tasks + edges).
+ */
+function checkAcyclic(tasks: TaskState[]): void {
+    const waiting = tasks.map(task => task.dependencies.length);
+    const free = tasks.filter(task => task.dependencies.length === 0);
+    for (let index = 0; index < free.length; index++) {
+        for (const dependent of free[index].dependents) {
+            if (--waiting[dependent.index] === 0) free.push(dependent);
+        }
+    }
+    if (free.length === tasks.length) return;
+    const stuck = tasks.filter(task => waiting[task.index] > 0).map(task => task.def.id);
+    throw new WorkflowConfigError('tasks',
+        `Tasks ${stuck.slice(0, 5).join(', ')}${stuck.length > 5 ? ', ...' : ''} wait for each other in a cycle (or for a task in one), ` +
+        'so none of them could ever start: remove one of the `after` edges between them.');
 }
 
 /** Which agents may run a task: a named agent, or every agent offering all required capabilities. */

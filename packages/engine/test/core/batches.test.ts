@@ -51,6 +51,10 @@ describe('running the items', () => {
     });
 });
 
+test('a batch concurrency below 1 is refused before anything runs', async () => {
+    await expect(run([batch(['a'], { concurrency: 0 })])).rejects.toThrow('Batch quarterly has concurrency 0: give it at least 1.');
+});
+
 describe('aggregation', () => {
     // Later items finish first, so the order of results is the items', not the finishing order.
     const script: Script = { 'quarterly[0]': ok({ q1: 10 }, 300), 'quarterly[1]': ok({ q2: 20 }, 200), 'quarterly[2]': ok({ q3: 30 }, 100) };

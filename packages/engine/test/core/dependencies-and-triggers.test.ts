@@ -76,8 +76,20 @@ describe('dependencies', () => {
     });
 });
 
-test('maxParallel below 1 is refused before anything runs', () => {
-    expect(() => new CoreDriver(workflow([task('a')]), { maxParallel: 0 })).toThrow('maxParallel is 0: give at least 1, or leave it out for no limit.');
+describe('what the engine refuses before anything runs', () => {
+    test('maxParallel below 1', () => {
+        expect(() => new CoreDriver(workflow([task('a')]), { maxParallel: 0 })).toThrow('maxParallel is 0: give at least 1, or leave it out for no limit.');
+    });
+
+    test('a dependency cycle, naming the tasks in it and what waits on them', () => {
+        const model = workflow([task('a', { after: ['c'] }), task('b', { after: ['a'] }), task('c', { after: ['b'] }), task('d', { after: ['c'] }), task('free')]);
+        expect(() => new CoreDriver(model)).toThrow(
+            'Tasks a, b, c, d wait for each other in a cycle (or for a task in one), so none of them could ever start: remove one of the `after` edges between them.');
+    });
+
+    test('an upstream task the workflow does not declare', () => {
+        expect(() => new CoreDriver(workflow([task('a', { after: ['ghost'] })]))).toThrow('Task a waits for ghost, which the workflow does not declare.');
+    });
 });
 
 describe('conditions', () => {
