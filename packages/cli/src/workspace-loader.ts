@@ -4,7 +4,7 @@ import { URI, type LangiumDocument } from 'langium';
 import { createFlowServicesWithBuiltins, type FlowServiceSet } from '@flow/language';
 import { CliError } from './cli-error.js';
 import { documentDiagnostics, type CliDiagnostic } from './diagnostics.js';
-import { displayPath, findFlowFiles, lineAndColumn, readTextFile } from './input-files.js';
+import { displayPath, findFlowFiles, readTextFile } from './input-files.js';
 
 /** A target file: its built document, or the reason the parser could not build one. */
 export interface TargetFile {
@@ -98,9 +98,9 @@ export async function loadWorkspace(workspaceDir: string, targetFiles: readonly 
 }
 
 /**
- * Parses a file. Langium's parser reports syntax errors as diagnostics, but it throws when the
- * input nests too deeply for its recursive descent (a few hundred levels of brackets exhaust the
- * call stack); that case becomes a diagnostic at the deepest point instead of a crash.
+ * Parses a file. Langium's parser reports syntax errors as diagnostics (and the lexer ends the
+ * token stream where nesting gets too deep for its recursive descent), so a throw here is a
+ * parser failure nobody foresaw: it becomes a diagnostic for this file, and the others go on.
  */
 function parseFile(services: FlowServiceSet, text: string, file: string): TargetFile {
     try {
@@ -110,32 +110,15 @@ function parseFile(services: FlowServiceSet, text: string, file: string): Target
         // fail with "Parser stack is not empty"; clear it here.
         (services.Flow.parser.LangiumParser as unknown as { stack: unknown[] }).stack = [];
         const reason = error instanceof Error ? error.message : String(error);
-        const { offset, depth } = deepestNesting(services, text);
-        const position = lineAndColumn(text, offset);
+        const position = { line: 1, column: 1 };
         return {
             parseFailure: {
                 file: displayPath(file),
                 severity: 'error',
                 code: 'flow/syntax-error',
-                message: `the parser could not read this file (${reason}). Its deepest nesting is ${depth} levels, here; ` +
-                    'nest brackets, parentheses and not/- chains less deeply.',
+                message: `the parser could not read this file (${reason}); please report this with the file attached.`,
                 range: { start: position, end: position }
             }
         };
     }
-}
-
-/** Where brackets and chains of prefix operators nest deepest (the likely cause of a parser overflow). */
-function deepestNesting(services: FlowServiceSet, text: string): { offset: number; depth: number } {
-    let brackets = 0;
-    let prefixRun = 0;
-    let deepest = { offset: 0, depth: 0 };
-    for (const token of services.Flow.parser.Lexer.tokenize(text).tokens) {
-        const image = token.image;
-        if (image === '(' || image === '[' || image === '{') brackets++;
-        else if (image === ')' || image === ']' || image === '}') brackets = Math.max(0, brackets - 1);
-        prefixRun = image === 'not' || image === '-' ? prefixRun + 1 : 0;
-        if (brackets + prefixRun > deepest.depth) deepest = { offset: token.startOffset, depth: brackets + prefixRun };
-    }
-    return deepest;
 }

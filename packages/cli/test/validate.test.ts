@@ -123,7 +123,7 @@ describe('flowctl validate', () => {
         const depth = 3000;
         const deep = `workflow Deep {\n  task a: research { when ${'('.repeat(depth)}a${')'.repeat(depth)} }\n}\n`;
         const result = flowctl(['validate', 'deep.flow', 'broken.flow'], workspace({ 'deep.flow': deep, 'broken.flow': unresolved }));
-        expect(result.stdout).toMatch(/^deep\.flow:2:\d+: error: the parser could not read this file .* \[flow\/syntax-error\]$/m);
+        expect(result.stdout).toMatch(/^deep\.flow:2:\d+: error: Nesting deeper than 64 levels: the rest of the file is not read\. .* \[flow\/syntax-error\]$/m);
         expect(result.stdout).toMatch(/^broken\.flow:3:23: error: .* \[flow\/unknown-reference\]$/m);
         expect(result.status).toBe(1);
     });

@@ -7,6 +7,14 @@ import { DefaultLexer, type LexerResult, type TokenizeOptions } from 'langium';
  */
 export const MAX_NESTING_DEPTH = 64;
 
+/** The errors this lexer adds itself, whose messages say all there is to say. */
+const nestingErrors = new WeakSet<object>();
+
+/** Whether a lexer error is the nesting bound's (as opposed to Chevrotain's "unexpected character"). */
+export function isNestingError(error: object): boolean {
+    return nestingErrors.has(error);
+}
+
 const OPENERS = new Set(['(', '[', '{']);
 const CLOSERS = new Set([')', ']', '}']);
 const PREFIX_OPERATORS = new Set(['not', '-']);
@@ -28,14 +36,16 @@ export class FlowLexer extends DefaultLexer {
             else if (CLOSERS.has(image)) depth = Math.max(0, depth - 1);
             prefixChain = PREFIX_OPERATORS.has(image) ? prefixChain + 1 : 0;
             if (depth + prefixChain > MAX_NESTING_DEPTH) {
-                result.errors.push({
+                const error = {
                     offset: token.startOffset,
                     length: token.image.length,
                     line: token.startLine,
                     column: token.startColumn,
                     message: `Nesting deeper than ${MAX_NESTING_DEPTH} levels: the rest of the file is not read. ` +
                         'Flatten this expression or value (name parts of it as parameters or metadata entries).'
-                });
+                };
+                nestingErrors.add(error);
+                result.errors.push(error);
                 result.tokens.length = index;
                 break;
             }

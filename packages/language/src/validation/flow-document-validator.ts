@@ -5,6 +5,7 @@ import {
 import type { Diagnostic } from 'vscode-languageserver-types';
 import type { FlowServices } from '../flow-module.js';
 import * as ast from '../generated/ast.js';
+import { isNestingError } from '../parser/flow-lexer.js';
 import { IssueCodes } from './issue-codes.js';
 import { closestName } from './suggestions.js';
 
@@ -109,7 +110,7 @@ export class FlowDocumentValidator extends DefaultDocumentValidator {
             const diagnostic = diagnostics[i];
             diagnostic.code = IssueCodes.SyntaxError;
             const error = lexerErrors[i - before];
-            if (!error || text === undefined) continue;
+            if (!error || text === undefined || isNestingError(error)) continue;
             const glued = NUMBER_WITH_LETTERS.exec(text.substring(error.offset));
             if (glued) {
                 const word = glued[0];
