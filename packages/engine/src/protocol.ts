@@ -35,7 +35,10 @@ export interface AttemptRequest {
     runner: RunnerDef;
     /** The run's resolved parameters. */
     params: Record<string, Json>;
-    /** Outcomes of the upstream tasks and of the tasks the runner's text interpolates. */
+    /**
+     * Outcomes of the upstream tasks and of the tasks the runner's text interpolates, by task id
+     * (an object without a prototype: read it with `Object.hasOwn` or `in`, not `hasOwnProperty`).
+     */
     upstream: Record<string, UpstreamOutcome>;
     /** The task's `inputs`, with any changes a `modify` recovery rule made. */
     inputs: Record<string, Json>;

@@ -33,6 +33,15 @@ describe('dependencies', () => {
         expect(core.isRunning('c')).toBe(true);
     });
 
+    test("an attempt sees its upstream tasks' outcomes by id, whatever the id", () => {
+        const core = new CoreDriver(workflow([task('__proto__'), task('b', { after: ['__proto__'] })]));
+        core.start();
+        core.succeed('__proto__', 42);
+        const upstream = core.attempt('b').upstream;
+        expect(Object.hasOwn(upstream, '__proto__')).toBe(true);
+        expect(upstream['__proto__']).toEqual({ status: 'completed', result: 42 });
+    });
+
     test("a pool's concurrency bounds how many of its tasks run at once", () => {
         const inPool = (id: string): TaskDef => task(id, { pool: 'cpu' });
         const core = new CoreDriver(workflow([inPool('a'), inPool('b'), inPool('c'), task('free')], {
