@@ -206,6 +206,16 @@ class WorkflowCompiler {
             else if (ast.isOnFailure(member)) this.onFailure(model, member);
         }
 
+        // A workflow's own notifications subscribe to its events; the workspace's are definitions
+        // that apply only where the workflow names them (another file's `on completed` target
+        // must not hear from every workflow of the workspace).
+        const named = new Set([
+            ...model.completion.notify, ...model.onFailure.notify,
+            ...this.policies.recovery.flatMap(rule => rule.then.action === 'escalate' ? rule.then.notify : [])
+        ]);
+        const own = new Set(localNotifications.map(notification => notification.name));
+        model.notifications = model.notifications.filter(notification => own.has(notification.name) || named.has(notification.name));
+
         const dependencies = deriveDependencies({ tasks: this.tasks, phases: this.layouts });
         for (const task of this.tasks) task.dependencies = dependencies.get(task.id) ?? task.declaredDependencies;
         return withCanonicalKeyOrder(model);

@@ -232,3 +232,19 @@ describe('workspace declarations', () => {
         expect(model.agents.map(agent => [agent.name, agent.capabilities])).toEqual([['mine', ['local']], ['shared', ['a']]]);
     });
 });
+
+describe('notifications of the workspace', () => {
+    it('reach a workflow only where it names them; its own always subscribe to its events', async () => {
+        const workspace = await buildWorkspace({
+            '/test/shared.flow': 'notification ops { on failed  run shell "./page.sh" }\nnotification audit { on completed }\n',
+            '/test/main.flow': `workflow W {
+  notification team { on completed }
+  type chore { timeout 1m }
+  task a: chore { run echo {} }
+  on failure { notify ops }
+}`
+        });
+        const [model] = compileFile(workspace, '/test/main.flow');
+        expect(model.notifications.map(notification => notification.name).sort()).toEqual(['ops', 'team']);
+    });
+});
