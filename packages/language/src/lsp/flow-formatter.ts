@@ -1,4 +1,4 @@
-import { type AstNode, type CstNode, CstUtils, GrammarAST, isCompositeCstNode, isLeafCstNode, type LangiumDocument } from 'langium';
+import { type AstNode, type CompositeCstNode, type CstNode, GrammarAST, isCompositeCstNode, isLeafCstNode, type LangiumDocument, type RootCstNode } from 'langium';
 import { AbstractFormatter, type FormattingAction } from 'langium/lsp';
 import type { FormattingOptions, Range, TextEdit } from 'vscode-languageserver';
 import * as ast from '../generated/ast.js';
@@ -33,8 +33,12 @@ export class FlowFormatter extends AbstractFormatter {
         return super.doDocumentFormat(document, { ...options, tabSize: 2, insertSpaces: true }, range);
     }
 
+    /** The whole layout is planned from the root, so the other AST nodes need no visit. */
+    protected override iterateAstFormatting(document: LangiumDocument): void {
+        this.format(document.parseResult.value);
+    }
+
     protected override format(node: AstNode): void {
-        // Everything is planned from the root; Langium also calls this for every node in range.
         if (!ast.isFlowFile(node) || !node.$cstNode) return;
         const formatter = this.getNodeFormatter(node);
         for (const [leaf, action] of planLayout(node.$cstNode)) {
@@ -60,32 +64,35 @@ function planLayout(root: CstNode): Map<CstNode, FormattingAction> {
     }
 
     const plan = new Map<CstNode, FormattingAction>();
+    const text = (root as RootCstNode).fullText;
     let depth = 0;
     let previous: CstNode | undefined;
     let previousToken: CstNode | undefined;
-    for (const node of CstUtils.streamCst(root)) {
-        if (!isLeafCstNode(node)) continue;
+    for (const node of leavesOf(root)) {
+        const gap = text.substring(previous?.end ?? 0, node.offset);
         if (node.hidden) {
             // A comment on its own line is indented to the current depth; a trailing one stays put.
-            if (!previous || previous.range.end.line !== node.range.start.line) {
-                plan.set(node, { options: {}, moves: [{ tabs: depth }] });
-            }
+            if (!previous || gap.includes('\n')) plan.set(node, { options: {}, moves: [{ tabs: depth }] });
             previous = node;
             continue;
         }
         const close = closing.get(node);
+        let action: FormattingAction;
         if (close?.layout === 'multiline') {
             depth--;
-            plan.set(node, lineBreak(1, depth));
+            action = lineBreak(1, depth);
         } else if (!previousToken) {
-            plan.set(node, spaces(0));
+            action = spaces(0);
         } else if (lineStarts.has(node.offset)) {
             const afterOpening = opening.get(previousToken)?.layout === 'multiline' && previous === previousToken;
-            const lines = afterOpening ? 1 : Math.min(2, Math.max(1, node.range.start.line - previous!.range.end.line));
-            plan.set(node, lineBreak(lines, depth));
+            const lines = afterOpening ? 1 : Math.min(2, Math.max(1, lineBreaksIn(gap)));
+            action = lineBreak(lines, depth);
         } else {
-            plan.set(node, spaces(spaceBetween(previousToken, node, close, opening.get(previousToken))));
+            action = spaces(spaceBetween(previousToken, node, close, opening.get(previousToken)));
         }
+        // Gaps that are already right get no formatting: most of a formatted file needs no edit,
+        // and Langium's formatter would otherwise build and discard an edit for every token.
+        if (!isAlready(gap, previous, action)) plan.set(node, action);
         if (opening.get(node)?.layout === 'multiline') depth++;
         previous = node;
         previousToken = node;
@@ -111,8 +118,7 @@ interface BracketPair {
  */
 function collectBrackets(root: CstNode): BracketPair[] {
     const pairs: BracketPair[] = [];
-    for (const node of CstUtils.streamCst(root)) {
-        if (!isCompositeCstNode(node)) continue;
+    for (const node of compositesOf(root)) {
         const content = node.content;
         for (let open = 0; open < content.length; open++) {
             const openNode = content[open];
@@ -150,6 +156,40 @@ function collectBrackets(root: CstNode): BracketPair[] {
     return pairs;
 }
 
+/** The leaves under a CST node in document order (iterative: CSTs can be deep). */
+function* leavesOf(root: CstNode): Generator<CstNode> {
+    const stack: Array<{ content: readonly CstNode[]; index: number }> = [];
+    if (isCompositeCstNode(root)) stack.push({ content: root.content, index: 0 });
+    else yield root;
+    while (stack.length > 0) {
+        const top = stack[stack.length - 1];
+        if (top.index >= top.content.length) {
+            stack.pop();
+            continue;
+        }
+        const child = top.content[top.index++];
+        if (isCompositeCstNode(child)) stack.push({ content: child.content, index: 0 });
+        else yield child;
+    }
+}
+
+/** The composite nodes under a CST node, parents before children. */
+function* compositesOf(root: CstNode): Generator<CompositeCstNode> {
+    const stack: CstNode[] = [root];
+    while (stack.length > 0) {
+        const node = stack.pop()!;
+        if (!isCompositeCstNode(node)) continue;
+        yield node;
+        for (let index = node.content.length - 1; index >= 0; index--) stack.push(node.content[index]);
+    }
+}
+
+function lineBreaksIn(text: string): number {
+    let count = 0;
+    for (let index = text.indexOf('\n'); index >= 0; index = text.indexOf('\n', index + 1)) count++;
+    return count;
+}
+
 function closingBracketOf(node: CstNode): string | undefined {
     if (isPunctuation(node, '{')) return '}';
     if (isPunctuation(node, '[')) return ']';
@@ -170,6 +210,16 @@ function spaceBetween(previous: CstNode, next: CstNode, close: BracketPair | und
     if (before === '-' && (ast.isNegationExpression(previous.astNode) || ast.isNumberLiteral(previous.astNode))) return 0;
     if (opened?.layout === 'empty' && close === opened) return 0;
     return 1;
+}
+
+/** Whether the text between the previous leaf and this one is already what the action asks for. */
+function isAlready(gap: string, previous: CstNode | undefined, action: FormattingAction): boolean {
+    const move = action.moves[0];
+    if (move.characters !== undefined) {
+        // Langium leaves the gap after a comment alone.
+        return previous?.hidden === true || gap === ' '.repeat(move.characters);
+    }
+    return gap === '\n'.repeat(move.lines ?? 0) + '  '.repeat(move.tabs ?? 0);
 }
 
 function spaces(count: number): FormattingAction {
