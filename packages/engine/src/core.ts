@@ -53,9 +53,9 @@ interface UnitState {
     attemptId: number;
     agent?: AgentState;
     /** Agents not to use for the next attempt (failover and reassignment). */
-    excluded: Set<string>;
+    excluded: ReadonlySet<string>;
     /** Agents this unit has run on. */
-    tried: Set<string>;
+    tried: ReadonlySet<string>;
     /** Set when the next attempt is a failover away from this agent. */
     failoverFrom?: string;
     timeoutMs?: number;
@@ -113,6 +113,8 @@ interface TaskState {
     timerId?: number;
     phase?: PhaseState;
     markers: MarkerState[];
+    /** The key of the dispatch class of the task's units that exclude no agent. */
+    classKey?: string;
 }
 
 interface BreakerState {
@@ -543,14 +545,18 @@ function enqueueTask(step: Step, task: TaskState): void {
     } else {
         task.units = [newUnit(task, -1)];
     }
-    for (const unit of task.units) enqueueUnit(step, unit);
+    let firstScore = 0;
+    for (const unit of task.units) {
+        const score = enqueueUnit(step, unit);
+        if (unit.item <= 0) firstScore = score;
+    }
     const first = task.units[0];
-    emit(step, { type: 'task.ready', task: def.id, score: scoreUnit(state, first, step.now) + resourcesContribution(state, first, task.needsAgent ? classOf(state, first).candidates : []) });
+    emit(step, { type: 'task.ready', task: def.id, score: firstScore + resourcesContribution(state, first, task.needsAgent ? classOf(state, first).candidates : []) });
 }
 
 function newUnit(task: TaskState, item: number): UnitState {
     return {
-        task, item, status: 'idle', attempt: 0, attemptId: 0, excluded: new Set(), tried: new Set(),
+        task, item, status: 'idle', attempt: 0, attemptId: 0, excluded: NO_AGENTS, tried: NO_AGENTS,
         timeoutMs: task.def.timeoutMs, recoveryUses: [], enqueuedAt: 0, levelScale: 1, probe: false
     };
 }
@@ -558,29 +564,43 @@ function newUnit(task: TaskState, item: number): UnitState {
 // ---------------------------------------------------------------------------------------------
 // The ready queues
 
-function enqueueUnit(step: Step, unit: UnitState): void {
+/** Queues a unit; returns its score without the resources factor. */
+function enqueueUnit(step: Step, unit: UnitState): number {
     const state = step.state;
     unit.status = 'queued';
     unit.enqueuedAt = step.now;
     const dispatchClass = classOf(state, unit);
-    dispatchClass.heap.push(unit, scoreUnit(state, unit, step.now), state.order++);
+    const score = scoreUnit(state, unit, step.now);
+    dispatchClass.heap.push(unit, score, state.order++);
     const scheduling = state.model.policies.scheduling;
     if (state.agingTimer === undefined && scheduling.agingIntervalMs > 0) {
         state.agingTimer = setTimer(step, scheduling.agingIntervalMs, { kind: 'aging' });
     }
+    return score;
 }
+
+const NO_AGENTS: ReadonlySet<string> = new Set();
 
 function classOf(state: EngineState, unit: UnitState): DispatchClass {
     const task = unit.task;
-    const candidates = task.needsAgent ? task.candidates.filter(agent => !unit.excluded.has(agent.def.name)) : [];
+    const excluded = unit.excluded;
+    const candidates = task.needsAgent && excluded.size > 0 ? task.candidates.filter(agent => !excluded.has(agent.def.name)) : task.candidates;
+    // Most units exclude no agent and share their task's key, built once.
+    const key = excluded.size === 0 && task.classKey !== undefined ? task.classKey : classKey(task, candidates);
+    if (excluded.size === 0) task.classKey = key;
     const batch = task.def.kind === 'batch' ? task : undefined;
-    const key = `${task.pool?.name ?? ''}\u0000${batch?.def.id ?? ''}\u0000${task.needsAgent ? candidates.map(agent => agent.def.name).join(',') : '-'}`;
     let dispatchClass = state.classes.get(key);
     if (!dispatchClass) {
         dispatchClass = { key, heap: new ScoreHeap(), pool: task.pool, batch, needsAgent: task.needsAgent, candidates };
         state.classes.set(key, dispatchClass);
     }
     return dispatchClass;
+}
+
+/** Units compete in one heap when they share a pool, a batch and the agents they may use. */
+function classKey(task: TaskState, candidates: AgentState[]): string {
+    const batch = task.def.kind === 'batch' ? task.def.id : '';
+    return `${task.pool?.name ?? ''}\u0000${batch}\u0000${task.needsAgent ? candidates.map(agent => agent.def.name).join(',') : '-'}`;
 }
 
 /**
@@ -753,7 +773,7 @@ function startAttempt(step: Step, unit: UnitState, agent: AgentState | undefined
     if (task.pool) task.pool.running++;
     if (agent) {
         agent.running++;
-        unit.tried.add(agent.def.name);
+        if (!unit.tried.has(agent.def.name)) unit.tried = new Set(unit.tried).add(agent.def.name);
         task.lastAgent = agent.def.name;
         if (agent.breaker.state === 'half_open') {
             agent.breaker.probesInFlight++;
