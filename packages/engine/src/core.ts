@@ -807,12 +807,21 @@ function startAttempt(step: Step, unit: UnitState, agent: AgentState | undefined
         runId: state.config.runId, workflow: state.model.name, purpose: 'task', task: def.id, type: def.type,
         attempt: unit.attempt, attemptId: unit.attemptId,
         item: unit.item >= 0 ? { index: unit.item, value: items![unit.item] } : undefined,
-        agent: agent?.def.name, runner, params: state.config.params,
+        agent: agent?.def.name, runner, params: unit.modifications ? modifiedParams(state, unit.modifications) : state.config.params,
         upstream: upstreamOf(state, task),
         inputs: unit.modifications ? { ...def.inputs, ...unit.modifications } : def.inputs,
         metadata: def.metadata, timeoutMs: unit.timeoutMs
     };
     step.effects.push({ type: 'attempt.start', request });
+}
+
+/** The run's parameters with a `modify` rule's values for the keys that name a parameter. */
+function modifiedParams(state: EngineState, modifications: Record<string, Json>): Record<string, Json> {
+    const params = { ...state.config.params };
+    for (const param of state.model.params) {
+        if (Object.hasOwn(modifications, param.name)) params[param.name] = modifications[param.name];
+    }
+    return params;
 }
 
 function itemOf(unit: UnitState): number | undefined {
@@ -1223,7 +1232,8 @@ function settleTask(step: Step, task: TaskState, status: TaskStatus, details: Fi
                 type: 'task.completed', task: id, result: details.result ?? null, attempts, durationMs,
                 agent: task.lastAgent, fromCache: task.fromCache, logFile: details.logFile
             });
-            if (task.cacheKey !== undefined && !task.fromCache) {
+            // A result made with a `modify` rule's values is not what the key describes.
+            if (task.cacheKey !== undefined && !task.fromCache && !task.units.some(unit => unit.modifications !== undefined)) {
                 const ttlMs = task.def.cache.ttlMs ?? state.model.policies.cache.ttlMs;
                 step.effects.push({ type: 'cache.store', task: id, key: task.cacheKey, value: details.result ?? null, ttlMs });
             }

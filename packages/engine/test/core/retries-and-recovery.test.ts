@@ -5,6 +5,8 @@
 import type { RecoveryRule } from '@flow/model';
 import { describe, expect, test } from 'vitest';
 import { retryDelay } from '../../src/backoff.js';
+import { MemoryResultCache } from '../../src/cache.js';
+import { VirtualClock } from '../../src/clock.js';
 import { agent, agentTask, fail, ofType, ok, runScripted, startTimes, task, workflow, hang } from '../harness.js';
 
 describe('backoff formulas', () => {
@@ -125,6 +127,25 @@ describe('recovery rules', () => {
         const { dispatcher, result } = await runScripted(model, { job: [fail('validation_failed'), ok()] });
         expect(dispatcher.attempts.map(request => request.inputs)).toEqual([{ source: 'web', quality: 0.95 }, { source: 'web', quality: 0.8 }]);
         expect(result.tasks[0].status).toBe('completed');
+    });
+
+    test('modify: values that name a workflow parameter change it for the attempt too', async () => {
+        const model = workflow([task('job')], {
+            params: [{ name: 'depth', type: { kind: 'enum', values: ['basic', 'full'] }, default: 'full' }],
+            policies: rules({ on: ['timeout'], then: { action: 'modify', modifications: { depth: 'basic' } } })
+        });
+        const { dispatcher } = await runScripted(model, { job: [fail('timeout'), ok()] });
+        expect(dispatcher.attempts.map(request => request.params.depth)).toEqual(['full', 'basic']);
+    });
+
+    test('modify: a result made with modified values is not cached under the original key', async () => {
+        const model = workflow([task('job', { cache: true })], {
+            policies: rules({ on: ['validation_failed'], then: { action: 'modify', modifications: { quality: 0.8 } } })
+        });
+        const clock = new VirtualClock();
+        const cache = new MemoryResultCache({ clock });
+        await runScripted(model, { job: [fail('validation_failed'), ok('lower quality')] }, { clock, cache });
+        expect(cache.size).toBe(0);
     });
 
     test('escalate: the branch stops, an escalation asks for attention, the rest of the run goes on', async () => {
