@@ -1,4 +1,4 @@
-import { type AstNode, AstUtils, CstUtils, type IndexManager, type LangiumDocument } from 'langium';
+import { type AstNode, AstUtils, CstUtils, GrammarAST, type IndexManager, isJSDoc, type LangiumDocument, parseJSDoc } from 'langium';
 import { AstNodeHoverProvider } from 'langium/lsp';
 import type { Hover, HoverParams } from 'vscode-languageserver';
 import {
@@ -67,6 +67,19 @@ export class FlowHoverProvider extends AstNodeHoverProvider {
         if (!access || !ast.isTaskRef(access.receiver)) return undefined;
         const member = TASK_MEMBERS.find(candidate => candidate.name === access.member);
         return member ? `\`${access.receiver.task?.$refText ?? '?'}.${member.name}\`: ${member.doc}` : undefined;
+    }
+
+    /**
+     * A keyword that opens a construct (`phase`, `retry`, `checkpoint`) shows the doc comment of
+     * its grammar rule, the language reference for that construct.
+     */
+    protected override getKeywordHoverContent(node: AstNode): Hover | undefined {
+        if (!GrammarAST.isKeyword(node)) return undefined;
+        const rule = AstUtils.getContainerOfType(node, GrammarAST.isParserRule);
+        const comment = (rule as { $comment?: string } | undefined)?.$comment;
+        if (!rule || !comment || !isJSDoc(comment) || !leadingKeywords(rule).includes(node)) return undefined;
+        const content = parseJSDoc(comment).toMarkdown().trim();
+        return content ? markdown(content) : undefined;
     }
 
     override getAstNodeHoverContent(node: AstNode): string | undefined {
@@ -333,6 +346,22 @@ function describeRunner(runner: ast.Runner): string {
     if (ast.isEchoRunner(runner)) return 'echo (built in, for demos)';
     if (ast.isFailRunner(runner)) return 'fail (built in, for tests)';
     return 'a runner';
+}
+
+/**
+ * The keywords a rule starts with, before its first value (a `?=` flag such as `template` does
+ * not end them): `template workflow`, `task`, `on failure`. Rules that are a choice between
+ * statements have none, since their doc describes the choice, not one keyword.
+ */
+function leadingKeywords(rule: GrammarAST.ParserRule): GrammarAST.Keyword[] {
+    if (GrammarAST.isAlternatives(rule.definition)) return [];
+    const keywords: GrammarAST.Keyword[] = [];
+    for (const element of AstUtils.streamAst(rule.definition)) {
+        if (GrammarAST.isAssignment(element) && element.operator !== '?=') break;
+        if (GrammarAST.isRuleCall(element) || GrammarAST.isCrossReference(element)) break;
+        if (GrammarAST.isKeyword(element) && /^[a-z]/.test(element.value)) keywords.push(element);
+    }
+    return keywords;
 }
 
 function firstLine(text: string | undefined): string | undefined {

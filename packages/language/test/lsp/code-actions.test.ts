@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { TextDocument } from 'langium';
 import { parseHelper, testCodeAction } from 'langium/test';
 import type { CodeAction, Diagnostic } from 'vscode-languageserver';
@@ -129,5 +130,21 @@ describe('code actions', () => {
             textDocument: { uri: document.textDocument.uri }, range, context: { diagnostics: [diagnostic] }
         }) as CodeAction[];
         expect(actions.map(action => action.title)).toEqual(["Did you mean 'market'?"]);
+    });
+
+    it('answers every diagnostic of an example cut off anywhere, without throwing', async () => {
+        const { Flow } = services();
+        const example = readFileSync(new URL('../../../../examples/product-launch.flow', import.meta.url), 'utf8');
+        let answered = 0;
+        for (let end = 0; end <= example.length; end += 41) {
+            const document = await parseHelper(Flow)(example.slice(0, end), { validation: true });
+            for (const diagnostic of document.diagnostics ?? []) {
+                await Flow.lsp.CodeActionProvider!.getCodeActions(document, {
+                    textDocument: { uri: document.textDocument.uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] }
+                });
+                answered++;
+            }
+        }
+        expect(answered).toBeGreaterThan(50);
     });
 });

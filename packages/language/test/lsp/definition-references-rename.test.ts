@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type LangiumDocument, TextDocument } from 'langium';
 import { expectFindReferences, expectGoToDefinition, parseHelper, replaceIndices } from 'langium/test';
 import type { Range, TextEdit } from 'vscode-languageserver';
@@ -120,5 +121,27 @@ describe('rename', () => {
             textDocument: { uri: document.textDocument.uri }, position: rangeOf(document, 'research').start
         });
         expect(range).toBeUndefined();
+    });
+});
+
+describe('on broken input', () => {
+    it('answers at every token of an example cut off anywhere, without throwing', async () => {
+        const { Flow } = services();
+        const example = readFileSync(new URL('../../../../examples/product-launch.flow', import.meta.url), 'utf8');
+        let asked = 0;
+        for (let end = 0; end <= example.length; end += 97) {
+            const document = await parseHelper(Flow)(example.slice(0, end));
+            const textDocument = { uri: document.textDocument.uri };
+            for (const token of Flow.parser.Lexer.tokenize(document.textDocument.getText()).tokens) {
+                const position = document.textDocument.positionAt(token.startOffset);
+                await Flow.lsp.DefinitionProvider!.getDefinition(document, { textDocument, position });
+                await Flow.lsp.ReferencesProvider!.findReferences(document, { textDocument, position, context: { includeDeclaration: true } });
+                if (await Flow.lsp.RenameProvider!.prepareRename(document, { textDocument, position })) {
+                    await Flow.lsp.RenameProvider!.rename(document, { textDocument, position, newName: 'renamed' });
+                }
+                asked++;
+            }
+        }
+        expect(asked).toBeGreaterThan(1000);
     });
 });

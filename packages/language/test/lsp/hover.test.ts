@@ -78,4 +78,21 @@ describe('hover', () => {
     it("shows a built-in type's defaults", async () => {
         await hover('workflow W { task a: <|>research }', /^```flow\ntype research\n```\n\nInformation gathering and analysis\.\n\n- \*\*Built in\*\*\n- \*\*Timeout\*\* 10m/);
     });
+
+    it("shows a pool's concurrency and the types it takes", async () => {
+        await hover('workflow W { pool <|>gpu { concurrency 2 types analysis } }', /\*\*Concurrency\*\* 2\n- \*\*Types\*\* analysis/);
+    });
+
+    it('shows how a phase orders its tasks', async () => {
+        await hover('workflow W { phase <|>build sequential { task a: design task b: design } }',
+            /^```flow\nphase build sequential\n```\n\n- \*\*Tasks\*\* 2\n- \*\*Order\*\* one after another/);
+    });
+
+    it('shows when a notification is sent', async () => {
+        await hover('notification <|>ops { on failed, cancelled }', /\*\*On\*\* failed, cancelled/);
+    });
+
+    it('shows the language reference for a keyword that opens a construct', async () => {
+        await hover('workflow W { <|>checkpoint done after a task a: design }', /^A named checkpoint recorded once the given tasks are done\.$/);
+    });
 });
