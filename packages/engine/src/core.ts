@@ -1595,7 +1595,9 @@ export function runResult(state: EngineState, now: number): RunResult {
         if (task.result !== undefined) summary.result = task.result;
         if (task.error !== undefined) summary.error = task.error;
         if (task.reason !== undefined) summary.reason = task.reason;
-        if (task.def.kind === 'batch') summary.items = { total: task.units.length, failed: task.unitsFailed };
+        if (task.def.kind === 'batch') {
+            summary.items = { total: task.units.length, failed: task.unitsFailed, cancelled: task.units.filter(unit => unit.status === 'cancelled').length };
+        }
         return summary;
     });
     const outcome = state.outcome;

@@ -95,7 +95,13 @@ export interface TaskSummary {
     /** True when the task's runner is a demo built-in (`sleep`, `echo`, `fail`). */
     demo: boolean;
     /** Batch items: how many finished and how many of those failed. */
-    items?: { total: number; failed: number };
+    items?: {
+        total: number;
+        /** Items that did not complete, including cancelled ones. */
+        failed: number;
+        /** Of `failed`, the items stopped or never started (a batch stopped by a failing item, a cancelled run). */
+        cancelled: number;
+    };
 }
 
 export interface RunResult {

@@ -79,7 +79,7 @@ describe('aggregation', () => {
 describe('on failure', () => {
     test('continue: the other items still run; the batch completes with null for the failed item and counts it', async () => {
         const { result } = await run([batch(['a', 'b', 'c'])], { 'quarterly[0]': ok('A'), 'quarterly[1]': fail('boom'), 'quarterly[2]': ok('C') });
-        expect(summaryOf(result)).toMatchObject({ status: 'completed', result: ['A', null, 'C'], items: { total: 3, failed: 1 } });
+        expect(summaryOf(result)).toMatchObject({ status: 'completed', result: ['A', null, 'C'], items: { total: 3, failed: 1, cancelled: 0 } });
     });
 
     test('continue: when every item failed, the batch fails', async () => {
@@ -94,7 +94,7 @@ describe('on failure', () => {
         );
         expect(startOrder(events)).toEqual(['quarterly[0]', 'quarterly[1]']);
         expect(dispatcher.aborted).toEqual([dispatcher.attempts[1].attemptId]);
-        expect(summaryOf(result)).toMatchObject({ status: 'failed', error: { message: 'item 0: bad rows' }, items: { total: 4, failed: 4 } });
+        expect(summaryOf(result)).toMatchObject({ status: 'failed', error: { message: 'item 0: bad rows' }, items: { total: 4, failed: 4, cancelled: 3 } });
         expect(summaryOf(result, 'report').status).toBe('upstream_failed');
     });
 });
