@@ -641,8 +641,9 @@ function resourcesContribution(state: EngineState, unit: UnitState, candidates: 
 }
 
 /**
- * A task's score as the ready queue sees it at `now`, factor by factor; `parts` add up to the
- * score. For a task that is not queued, the score it would have if it were queued now.
+ * A task's score at `now`, factor by factor; `parts` add up to the score. It is the score the
+ * ready queue compares, up to deadline urgency drifting between two aging intervals (when the
+ * queue rescores). For a task that is not queued, the score it would have if queued now.
  */
 export function explainTaskScore(state: EngineState, taskId: string, now = state.now): ScoreExplanation {
     const task = state.byId.get(taskId);
