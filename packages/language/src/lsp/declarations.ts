@@ -40,12 +40,12 @@ export function workflowAt(document: LangiumDocument, node: AstNode | undefined,
 
 /** Capabilities an agent offers. */
 export function offeredCapabilities(agent: ast.Agent): string[] {
-    return agent.members.filter(ast.isAgentCapabilities).flatMap(m => m.capabilities.map(c => c.name)).filter(Boolean);
+    return (agent.members ?? []).filter(ast.isAgentCapabilities).flatMap(m => m.capabilities.map(c => c.name)).filter(Boolean);
 }
 
 /** Capabilities a task type requires. */
 export function typeRequirements(type: ast.TaskType): string[] {
-    return type.members.filter(ast.isTypeRequires).flatMap(m => m.capabilities.map(c => c.name)).filter(Boolean);
+    return (type.members ?? []).filter(ast.isTypeRequires).flatMap(m => m.capabilities.map(c => c.name)).filter(Boolean);
 }
 
 /** A one-line detail for a completion item or an outline entry. */

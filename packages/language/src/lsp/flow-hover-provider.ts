@@ -110,13 +110,13 @@ export class FlowHoverProvider extends AstNodeHoverProvider {
         if (ast.isNotification(node)) return `notification ${node.name}`;
         if (ast.isPhase(node)) {
             const mode = node.mode ? ` ${node.mode}` : '';
-            const after = node.after.length > 0 ? ` after ${node.after.map(ref => ref.$refText).join(', ')}` : '';
+            const after = (node.after ?? []).length > 0 ? ` after ${node.after.map(ref => ref.$refText).join(', ')}` : '';
             return `phase ${node.name}${mode}${after}`;
         }
         if (ast.isStream(node)) return `stream ${node.name}${node.mode ? ` ${node.mode}` : ''}`;
         if (ast.isCheckpoint(node) || ast.isMilestone(node)) {
             const kind = ast.isCheckpoint(node) ? 'checkpoint' : 'milestone';
-            return `${kind} ${node.name} after ${node.after.map(ref => ref.$refText).join(', ')}`;
+            return `${kind} ${node.name} after ${(node.after ?? []).map(ref => ref.$refText).join(', ')}`;
         }
         if (ast.isWorkflow(node)) return `${node.template ? 'template ' : ''}workflow ${node.name}`;
         if (ast.isCapability(node)) return `capability ${node.name}`;
@@ -128,7 +128,6 @@ export class FlowHoverProvider extends AstNodeHoverProvider {
         if (ast.isAgent(node)) return this.agentFacts(node);
         if (ast.isPool(node)) return this.poolFacts(node);
         if (ast.isTaskType(node)) return this.typeFacts(node);
-        if (ast.isParam(node)) return [];
         if (ast.isNotification(node)) return this.notificationFacts(node);
         if (ast.isPhase(node) || ast.isStream(node)) return this.groupFacts(node);
         if (ast.isCapability(node)) return this.capabilityFacts(node);
@@ -146,12 +145,12 @@ export class FlowHoverProvider extends AstNodeHoverProvider {
         const typeName = task.type?.$refText;
         const fromType = typeName ? ` *(type ${typeName})*` : '';
         if (type) {
-            const description = type.members.find(ast.isTypeDescription)?.value ?? firstLine(docMarkdown(type));
+            const description = (type.members ?? []).find(ast.isTypeDescription)?.value ?? firstLine(docMarkdown(type));
             facts.push(`**Type** \`${type.name}\`${description ? `: ${description}` : ''}${this.isBuiltin(type) ? ' *(built in)*' : ''}`);
         }
 
         const ownTimeout = members.filter(ast.isTaskTimeout).at(-1)?.value;
-        const typeTimeout = type?.members.filter(ast.isTypeTimeout).at(-1)?.value;
+        const typeTimeout = (type?.members ?? []).filter(ast.isTypeTimeout).at(-1)?.value;
         if (ownTimeout) facts.push(`**Timeout** ${ownTimeout}${typeTimeout ? ` *(overrides ${typeTimeout} of type ${typeName})*` : ''}`);
         else if (typeTimeout) facts.push(`**Timeout** ${typeTimeout}${fromType}`);
 
@@ -164,9 +163,9 @@ export class FlowHoverProvider extends AstNodeHoverProvider {
             if (extra.length > 0) parts.push(`${extra.join(', ')} *(own)*`);
             facts.push(`**Requires** ${parts.join(', ')}`);
         }
-        const output = type?.members.filter(ast.isTypeOutput).at(-1)?.format;
+        const output = (type?.members ?? []).filter(ast.isTypeOutput).at(-1)?.format;
         if (output) facts.push(`**Output** ${output}${fromType}`);
-        const checks = type?.members.filter(ast.isTypeChecks).flatMap(member => member.checks) ?? [];
+        const checks = (type?.members ?? []).filter(ast.isTypeChecks).flatMap(member => member.checks);
         if (checks.length > 0) facts.push(`**Checks** ${checks.join(', ')}${fromType}`);
 
         facts.push(`**Retry** ${this.effectiveRetry(task)}`);
@@ -231,12 +230,12 @@ export class FlowHoverProvider extends AstNodeHoverProvider {
     protected effectivePool(task: ast.Schedulable, type: ast.TaskType | undefined): string | undefined {
         const own = (task.members ?? []).filter(ast.isTaskPool).at(-1)?.pool?.$refText;
         if (own) return own;
-        const ofType = type?.members.filter(ast.isTypePool).at(-1)?.pool?.$refText;
+        const ofType = (type?.members ?? []).filter(ast.isTypePool).at(-1)?.pool?.$refText;
         if (ofType) return `${ofType} *(type ${type!.name})*`;
         if (!type) return undefined;
         const workflow = AstUtils.getContainerOfType(task, ast.isWorkflow);
         const listing = visibleDeclarations<ast.Pool>(workflow, ast.Pool.$type, this.indexManager)
-            .find(pool => pool.members.some(member => ast.isPoolTypes(member) && member.types.some(ref => ref.$refText === type.name)));
+            .find(pool => (pool.members ?? []).some(member => ast.isPoolTypes(member) && member.types.some(ref => ref.$refText === type.name)));
         return listing ? `${listing.name} *(lists type ${type.name})*` : undefined;
     }
 
@@ -257,9 +256,9 @@ export class FlowHoverProvider extends AstNodeHoverProvider {
 
     protected agentFacts(agent: ast.Agent): string[] {
         const capabilities = offeredCapabilities(agent);
-        const concurrency = agent.members.filter(ast.isAgentConcurrency).at(-1)?.value;
-        const weight = agent.members.filter(ast.isAgentWeight).at(-1)?.value;
-        const runner = agent.members.filter(ast.isAgentRun).at(-1)?.runner;
+        const concurrency = (agent.members ?? []).filter(ast.isAgentConcurrency).at(-1)?.value;
+        const weight = (agent.members ?? []).filter(ast.isAgentWeight).at(-1)?.value;
+        const runner = (agent.members ?? []).filter(ast.isAgentRun).at(-1)?.runner;
         return [
             `**Capabilities** ${capabilities.length > 0 ? capabilities.join(', ') : 'none'}`,
             `**Concurrency** ${concurrency ?? `${DEFAULT_AGENT_CONCURRENCY} *(default)*`}`,
@@ -270,11 +269,11 @@ export class FlowHoverProvider extends AstNodeHoverProvider {
 
     protected poolFacts(pool: ast.Pool): string[] {
         const facts: string[] = [];
-        const concurrency = pool.members.filter(ast.isPoolConcurrency).at(-1)?.value;
+        const concurrency = (pool.members ?? []).filter(ast.isPoolConcurrency).at(-1)?.value;
         if (concurrency !== undefined) facts.push(`**Concurrency** ${concurrency}`);
-        const priority = pool.members.filter(ast.isPoolPriority).at(-1)?.level;
+        const priority = (pool.members ?? []).filter(ast.isPoolPriority).at(-1)?.level;
         if (priority) facts.push(`**Priority** ${priority}`);
-        const types = pool.members.filter(ast.isPoolTypes).flatMap(member => member.types.map(ref => ref.$refText));
+        const types = (pool.members ?? []).filter(ast.isPoolTypes).flatMap(member => member.types.map(ref => ref.$refText));
         if (types.length > 0) facts.push(`**Types** ${types.join(', ')}`);
         return facts;
     }
@@ -282,31 +281,31 @@ export class FlowHoverProvider extends AstNodeHoverProvider {
     protected typeFacts(type: ast.TaskType): string[] {
         const facts: string[] = [];
         if (this.isBuiltin(type)) facts.push('**Built in**');
-        const description = type.members.find(ast.isTypeDescription)?.value;
+        const description = (type.members ?? []).find(ast.isTypeDescription)?.value;
         if (description && !docMarkdown(type)) facts.push(description);
-        const timeout = type.members.filter(ast.isTypeTimeout).at(-1)?.value;
+        const timeout = (type.members ?? []).filter(ast.isTypeTimeout).at(-1)?.value;
         if (timeout) facts.push(`**Timeout** ${timeout}`);
         const requires = typeRequirements(type);
         if (requires.length > 0) facts.push(`**Requires** ${requires.join(', ')}`);
-        const output = type.members.filter(ast.isTypeOutput).at(-1)?.format;
+        const output = (type.members ?? []).filter(ast.isTypeOutput).at(-1)?.format;
         if (output) facts.push(`**Output** ${output}`);
-        const checks = type.members.filter(ast.isTypeChecks).flatMap(member => member.checks);
+        const checks = (type.members ?? []).filter(ast.isTypeChecks).flatMap(member => member.checks);
         if (checks.length > 0) facts.push(`**Checks** ${checks.join(', ')}`);
-        const pool = type.members.filter(ast.isTypePool).at(-1)?.pool?.$refText;
+        const pool = (type.members ?? []).filter(ast.isTypePool).at(-1)?.pool?.$refText;
         if (pool) facts.push(`**Pool** ${pool}`);
         return facts;
     }
 
     protected notificationFacts(notification: ast.Notification): string[] {
-        const events = notification.members.filter(ast.isNotificationOn).flatMap(member => member.events);
-        const runner = notification.members.filter(ast.isNotificationRun).at(-1)?.runner;
+        const events = (notification.members ?? []).filter(ast.isNotificationOn).flatMap(member => member.events);
+        const runner = (notification.members ?? []).filter(ast.isNotificationRun).at(-1)?.runner;
         const facts = [`**On** ${events.length > 0 ? events.join(', ') : 'every event it is named for'}`];
         if (runner) facts.push(`**Runs** ${describeRunner(runner)}`);
         return facts;
     }
 
     protected groupFacts(group: ast.Phase | ast.Stream): string[] {
-        const elements = ast.isPhase(group) ? group.members : group.elements;
+        const elements = (ast.isPhase(group) ? group.members : group.elements) ?? [];
         const tasks = elements.filter(element => ast.isTask(element) || ast.isBatch(element)).length;
         const streams = elements.filter(ast.isStream).length;
         const facts = [`**Tasks** ${tasks}${streams > 0 ? ` directly, in ${streams} stream${streams === 1 ? '' : 's'} besides` : ''}`];
@@ -324,7 +323,7 @@ export class FlowHoverProvider extends AstNodeHoverProvider {
 
     protected workflowFacts(workflow: ast.Workflow): string[] {
         const facts: string[] = [];
-        const version = workflow.members.find(ast.isVersion)?.value;
+        const version = (workflow.members ?? []).find(ast.isVersion)?.value;
         if (version) facts.push(`**Version** ${version}`);
         if (workflow.base) facts.push(`**From** ${workflow.base.$refText}`);
         facts.push(`**Tasks** ${this.taskGraph.graphOf(workflow).tasks.length}`);
