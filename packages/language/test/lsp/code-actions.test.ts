@@ -87,6 +87,13 @@ describe('code actions', () => {
             'workflow W {\n  pool gpu { concurrency 1 }\n  task a: research { pool gpu }\n}');
     });
 
+    it('creates an unknown task type', async () => {
+        await expectFix(
+            'workflow W {\n  task a: audit\n}',
+            IssueCodes.UnknownReference,
+            'workflow W {\n  type audit {}\n  task a: audit\n}');
+    });
+
     it('offers both the suggestion and a new agent for a misspelled agent', async () => {
         const { actions } = await fixesFor('workflow W { agent crawler {} task a: research { agent crawlr } }', IssueCodes.UnknownReference);
         expect(actions.map(action => action.title)).toEqual(["Did you mean 'crawler'?", "Create agent 'crawlr'"]);

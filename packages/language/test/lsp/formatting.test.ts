@@ -93,6 +93,14 @@ describe('formatting', () => {
         });
     });
 
+    it('formats only the lines of a selected range', async () => {
+        await format({
+            before: 'agent a {\n      concurrency   2\n      weight   3\n}',
+            after: 'agent a {\n      concurrency   2\n  weight 3\n}',
+            range: { start: { line: 2, character: 0 }, end: { line: 2, character: 16 } }
+        });
+    });
+
     it('leaves a document with syntax errors alone', async () => {
         await format({ before: 'workflow W {  task a: research {', after: 'workflow W {  task a: research {' });
     });
