@@ -26,7 +26,8 @@ type Layout = 'empty' | 'inline' | 'multiline';
  * whitespace between tokens changes, never a token, so the parse is the same.
  *
  * The layout is computed in one pass over the leaves of the CST (linear in the document) and
- * handed to Langium as one formatting per leaf, so no gap is ever formatted twice.
+ * handed to Langium as one formatting per leaf whose gap must change, so no gap is formatted
+ * twice and a formatted file costs Langium no edits at all.
  */
 export class FlowFormatter extends AbstractFormatter {
     protected override doDocumentFormat(document: LangiumDocument, options: FormattingOptions, range?: Range): TextEdit[] {
@@ -54,7 +55,8 @@ function planLayout(root: CstNode): Map<CstNode, FormattingAction> {
     const closing = new Map<CstNode, BracketPair>();
     /** Offsets of the first token of each statement or entry that starts a line. */
     const lineStarts = new Set<number>();
-    for (const child of (root as { content?: readonly CstNode[] }).content ?? []) {
+    // Top-level elements start lines; the file itself has no brackets around them.
+    for (const child of isCompositeCstNode(root) ? root.content : []) {
         if (!child.hidden) lineStarts.add(child.offset);
     }
     for (const pair of pairs) {

@@ -1,4 +1,4 @@
-import { type AstNode, type Cancellation, CstUtils, GrammarAST, isLeafCstNode, type LangiumDocument } from 'langium';
+import { type AstNode, type Cancellation, CstUtils, GrammarAST, interruptAndCheck, isLeafCstNode, type LangiumDocument } from 'langium';
 import { AbstractSemanticTokenProvider, type SemanticTokenAcceptor } from 'langium/lsp';
 import { SemanticTokenModifiers, SemanticTokenTypes } from 'vscode-languageserver';
 import type { FlowServices } from '../flow-module.js';
@@ -47,12 +47,17 @@ export class FlowSemanticTokenProvider extends AbstractSemanticTokenProvider {
         const root = document.parseResult.value.$cstNode;
         if (root) {
             // Durations and date-times are single tokens wherever they stand.
+            let visited = 0;
             for (const leaf of CstUtils.flattenCst(root)) {
+                if (++visited % 1000 === 0) await interruptAndCheck(cancelToken);
                 const tokenType = leaf.tokenType.name;
                 if (tokenType === 'DURATION' || tokenType === 'DATETIME') acceptor({ cst: leaf, type: SemanticTokenTypes.number });
             }
         }
-        for (const placed of this.interpolations.of(document).interpolations) this.highlightInterpolation(document, placed, acceptor);
+        for (const placed of this.interpolations.of(document).interpolations) {
+            await interruptAndCheck(cancelToken);
+            this.highlightInterpolation(document, placed, acceptor);
+        }
     }
 
     protected override highlightElement(node: AstNode, acceptor: SemanticTokenAcceptor): void {
