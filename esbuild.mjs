@@ -1,5 +1,5 @@
-// Bundles the language server and the CLI to CommonJS (vscode stays external for the
-// extension, which the editor issue adds here). Type checking is `tsc --noEmit`, not esbuild's.
+// Bundles the language server, the CLI and the extension to CommonJS (vscode stays external:
+// the editor provides it). Type checking is `tsc --noEmit`, not esbuild's.
 import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -20,7 +20,11 @@ const common = {
 
 const entries = [
     { entryPoints: ['packages/language/src/main.ts'], outfile: 'dist/server.cjs' },
-    { entryPoints: ['packages/cli/src/main.ts'], outfile: 'dist/flowctl.cjs' }
+    { entryPoints: ['packages/cli/src/main.ts'], outfile: 'dist/flowctl.cjs' },
+    // The extension, and apart from it what only a run needs (Langium, compiler, engine): the
+    // extension requires that bundle on first use, so activation stays light.
+    { entryPoints: ['packages/vscode/src/extension.ts'], outfile: 'dist/extension.cjs' },
+    { entryPoints: ['packages/vscode/src/runtime/workflow-runtime.ts'], outfile: 'dist/workflow-runtime.cjs' }
 ];
 
 if (watch) {

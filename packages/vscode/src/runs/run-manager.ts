@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RunEvent, RunHandle, RunResult } from '@flow/engine';
+import type { Json, WorkflowModel } from '@flow/model';
+import { loadWorkflowRuntime } from '../runtime/load-runtime.js';
+
+/** A run the manager started, while it runs and after. */
+export interface ManagedRun {
+    readonly id: string;
+    readonly workflow: string;
+    /** The `.flow` file it was compiled from. */
+    readonly file: vscode.Uri;
+    /** Where its per-attempt log files go. */
+    readonly logDir: string;
+    readonly model: WorkflowModel;
+    /** Every event so far, in order (a view that opens late replays them). */
+    readonly events: readonly RunEvent[];
+    /** Settles when the run has finished; never rejects for a failed run (see its `status`). */
+    readonly result: Promise<RunResult>;
+}
+
+export interface RunEventNotice {
+    run: ManagedRun;
+    event: RunEvent;
+}
+
+export interface RunEndNotice {
+    run: ManagedRun;
+    result: RunResult;
+}
+
+export interface StartRunOptions {
+    file: vscode.Uri;
+    /** The workspace folder: relative paths and the `.flow/` state folder are taken from it. */
+    workspaceDir: string;
+    params?: Record<string, Json>;
+}
+
+/**
+ * Owns the runs started from the editor: starts them on the engine, keeps their events, and
+ * tells subscribers (output channel, status bar, notifications, and later the tree views and
+ * the progress panel) about every start, event and end. Views never talk to the engine.
+ */
+export class RunManager implements vscode.Disposable {
+    private readonly active = new Map<string, { run: ManagedRun; handle: RunHandle }>();
+    private readonly didStart = new vscode.EventEmitter<ManagedRun>();
+    private readonly didReceiveEvent = new vscode.EventEmitter<RunEventNotice>();
+    private readonly didEnd = new vscode.EventEmitter<RunEndNotice>();
+
+    readonly onDidStartRun = this.didStart.event;
+    readonly onDidReceiveEvent = this.didReceiveEvent.event;
+    readonly onDidEndRun = this.didEnd.event;
+
+    /** Runs that have not finished, oldest first. */
+    get activeRuns(): ManagedRun[] {
+        return [...this.active.values()].map(entry => entry.run);
+    }
+
+    /**
+     * Starts a run. Throws the engine's `WorkflowConfigError` at once for parameters or settings
+     * it cannot run with; a run that starts and then fails settles with status `failed`.
+     */
+    start(model: WorkflowModel, options: StartRunOptions): ManagedRun {
+        const runtime = loadWorkflowRuntime();
+        const id = randomUUID();
+        // The same place `flowctl run` writes to, so a run's logs are found whichever started it.
+        const logDir = path.join(options.workspaceDir, '.flow', 'logs', id);
+        const events: RunEvent[] = [];
+        let run: ManagedRun | undefined;
+        const handle = runtime.startWorkflow(model, {
+            runId: id,
+            params: options.params,
+            logDir,
+            onEvent: event => {
+                events.push(event);
+                // The engine emits run.started synchronously inside startWorkflow, before `run`
+                // exists; those events are replayed below once it does.
+                if (run) this.didReceiveEvent.fire({ run, event });
+            }
+        });
+        const result = handle.result.then(finished => {
+            this.active.delete(id);
+            this.didEnd.fire({ run: run!, result: finished });
+            return finished;
+        }, error => {
+            this.active.delete(id);
+            throw error;
+        });
+        run = { id, workflow: model.name, file: options.file, logDir, model, events, result };
+        this.active.set(id, { run, handle });
+        this.didStart.fire(run);
+        for (const event of [...events]) this.didReceiveEvent.fire({ run, event });
+        return run;
+    }
+
+    /** Cancels a run: running attempts are stopped and nothing new starts. False when it is not running. */
+    cancel(runId: string, reason = 'cancelled from the editor'): boolean {
+        const entry = this.active.get(runId);
+        entry?.handle.cancel(reason);
+        return entry !== undefined;
+    }
+
+    dispose(): void {
+        // Closing the window must not leave task processes behind.
+        for (const { handle } of this.active.values()) handle.kill();
+        this.didStart.dispose();
+        this.didReceiveEvent.dispose();
+        this.didEnd.dispose();
+    }
+}

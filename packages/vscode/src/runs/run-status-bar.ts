@@ -1,0 +1,54 @@
+import * as vscode from 'vscode';
+import type { RunResult } from '@flow/engine';
+import type { ManagedRun, RunManager } from './run-manager.js';
+
+/** The command a click on the item runs. */
+const SHOW_LOG_COMMAND = 'flow.showRunLog';
+
+/**
+ * One status bar item for the most recently started run: its workflow, tasks done/total and
+ * the current phase while it runs, then how it ended. Hidden until the first run.
+ */
+export class RunStatusBar implements vscode.Disposable {
+    private readonly item = vscode.window.createStatusBarItem('flow.run', vscode.StatusBarAlignment.Left, 10);
+    private readonly subscriptions: vscode.Disposable[] = [];
+    private shown?: ManagedRun;
+
+    constructor(runs: RunManager) {
+        this.item.name = 'Flow Run';
+        this.item.command = SHOW_LOG_COMMAND;
+        this.subscriptions.push(
+            runs.onDidStartRun(run => {
+                this.shown = run;
+                this.showRunning(run, 0, run.model.tasks.length);
+            }),
+            runs.onDidReceiveEvent(({ run, event }) => {
+                if (run !== this.shown || event.type !== 'progress') return;
+                this.showRunning(run, event.done, event.total, event.phase);
+            }),
+            runs.onDidEndRun(({ run, result }) => {
+                if (run === this.shown) this.showEnded(result);
+            })
+        );
+    }
+
+    private showRunning(run: ManagedRun, done: number, total: number, phase?: string): void {
+        this.item.text = `$(sync~spin) ${run.workflow} ${done}/${total}`;
+        this.item.tooltip = `Flow: ${run.workflow} is running — ${done} of ${total} tasks finished` +
+            `${phase ? `, phase ${phase}` : ''}. Click to show the run's log.`;
+        this.item.backgroundColor = undefined;
+        this.item.show();
+    }
+
+    private showEnded(result: RunResult): void {
+        const icon = result.status === 'completed' ? '$(check)' : result.status === 'failed' ? '$(error)' : '$(circle-slash)';
+        this.item.text = `${icon} ${result.workflow} ${result.status}`;
+        this.item.tooltip = `Flow: ${result.workflow} ${result.status}${result.reason ? `: ${result.reason}` : ''}. Click to show the run's log.`;
+        this.item.backgroundColor = result.status === 'failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    }
+
+    dispose(): void {
+        for (const subscription of this.subscriptions) subscription.dispose();
+        this.item.dispose();
+    }
+}
