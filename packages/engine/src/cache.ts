@@ -1,11 +1,14 @@
 /**
- * Result caching. A task's cache key is the sha256 of its definition, the run's resolved
- * parameters and its inputs (the results of its upstream tasks), written as canonical JSON
- * (object keys sorted), so equal content gives an equal key whatever the key order. The store
- * package will implement `ResultCache` durably; `MemoryResultCache` is the in-process one.
+ * Result caching. A task's cache key is its fingerprint (fingerprint.ts): the sha256 of its
+ * definition, the parameters it sees and its inputs (the outcomes of its upstream tasks),
+ * written as canonical JSON (object keys sorted), so equal content gives an equal key whatever
+ * the key order. The store package implements `ResultCache` durably; `MemoryResultCache` is the
+ * in-process one.
  */
-import { createHash } from 'node:crypto';
-import type { Json, TaskDef } from '@flow/model';
+import type { Json, RunnerDef, TaskDef } from '@flow/model';
+import { definitionHash, fingerprint } from './fingerprint.js';
+
+export { canonicalJson } from './fingerprint.js';
 import type { Clock } from './clock.js';
 
 export interface CacheEntry {
@@ -22,21 +25,15 @@ export interface ResultCache {
     set(key: string, value: Json, ttlMs?: number): void | Promise<void>;
 }
 
-/** The content hash that keys a task's cached result. */
-export function cacheKey(task: TaskDef, params: Record<string, Json>, inputs: Record<string, Json>): string {
-    // The source location is left out: moving a task in its file does not change what it does.
-    const { source: _source, ...definition } = task;
-    const content = canonicalJson({ task: definition as unknown as Json, params, inputs });
-    return createHash('sha256').update(content).digest('hex');
+/**
+ * The content hash that keys a task's cached result: its fingerprint (fingerprint.ts) with the
+ * parameters it sees and its upstream outcomes. The source location is left out: moving a task in
+ * its file does not change what it does.
+ */
+export function cacheKey(task: TaskDef, params: Record<string, Json>, inputs: Record<string, Json>, runners: readonly RunnerDef[] = []): string {
+    return fingerprint(definitionHash(task, runners), params, inputs);
 }
 
-/** JSON with object keys sorted at every level, so equal values serialise equally. */
-export function canonicalJson(value: Json): string {
-    if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-    if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-    const keys = Object.keys(value).filter(key => value[key] !== undefined).sort();
-    return `{${keys.map(key => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(',')}}`;
-}
 
 export interface MemoryResultCacheOptions {
     /** The clock that decides expiry. */

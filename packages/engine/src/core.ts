@@ -15,7 +15,7 @@ import type {
 import { conditionAllowsRun, evaluateExpression, isTruthy, parseDateTime, printExpression, referencedTasks } from '@flow/model';
 import type { TaskOutcome } from '@flow/model';
 import { retryDelay } from './backoff.js';
-import { cacheKey } from './cache.js';
+import { definitionHash, effectiveRunners, fingerprint, paramsSeenBy, seenParams } from './fingerprint.js';
 import { TaskFailure, WorkflowConfigError, type FailureInfo } from './errors.js';
 import { DEMO_RUNNER_KINDS, TERMINAL_STATUSES, type EventBase, type RunEvent, type RunStatus, type TaskStatus } from './events.js';
 import { ScoreHeap } from './heap.js';
@@ -38,6 +38,18 @@ export interface EngineConfig {
     useCache?: boolean;
     /** Items of batches that take them from a glob, resolved by the runner before the run. */
     batchItems?: Record<string, Json[]>;
+    /**
+     * Results of an earlier run that tasks keep instead of running, each under the fingerprint
+     * the task had there (see `runFingerprints`): a task whose fingerprint here is the same
+     * completes with that result, and says so. This is how a resume reuses what did not change.
+     */
+    reuse?: ReuseSource;
+}
+
+/** Results a run may reuse, and where they come from. */
+export interface ReuseSource {
+    from: { runId: string; checkpoint?: string | number };
+    results: Record<string, { key: string; result: Json }>;
 }
 
 type UnitStatus = 'idle' | 'queued' | 'running' | 'retry_wait' | 'completed' | 'failed' | 'cancelled';
@@ -105,7 +117,14 @@ interface TaskState {
     reason?: string;
     escalated: boolean;
     fromCache: boolean;
+    /** Completed with a result reused from `config.reuse`. */
+    reused: boolean;
+    /** The task's fingerprint (fingerprint.ts), computed when the cache or a reuse needs it. */
     cacheKey?: string;
+    /** What the fingerprint is made of; the definition hash is computed on first use. */
+    basis?: { definition?: string; runners: RunnerDef[] };
+    /** Parameter names the task sees (and its runner receives); undefined: all of them. */
+    paramNames: string[] | undefined;
     startedAt?: number;
     finishedAt?: number;
     lastAgent?: string;
@@ -250,7 +269,7 @@ export function createEngineState(model: WorkflowModel, config: EngineConfig): E
             def, index, status: 'pending', dependents: [], depsDone: 0, depsCompleted: 0, depsFailed: 0, depsSkipped: 0,
             dependencies: [...new Set(def.dependencies)], reads: [], units: [], unitsDone: 0, unitsFailed: 0, unitsRunning: 0,
             stopping: false, needsAgent: false, candidates: [], preferred: new Set(def.preferredAgents), escalated: false,
-            fromCache: false, failovers: 0, markers: []
+            fromCache: false, reused: false, paramNames: undefined, failovers: 0, markers: []
         };
         if (def.pool !== undefined) {
             task.pool = pools.get(def.pool);
@@ -276,6 +295,10 @@ export function createEngineState(model: WorkflowModel, config: EngineConfig): E
         const roots = new Set(runnerText.flatMap(placeholderRoots));
         task.reads = [...roots].filter(root => root !== 'param' && root !== 'item' && byId.has(root) && !task.dependencies.includes(root));
         assignCandidates(task, agents, agentsByName);
+        // Declaration order, as runFingerprints sees the agents: preference does not change what runs.
+        const runners = effectiveRunners(task.def, [...task.candidates].sort((a, b) => a.index - b.index).map(agent => agent.def.run));
+        task.basis = { runners };
+        task.paramNames = paramsSeenBy(task.def, runners);
         if (task.def.batch !== undefined && !(task.def.batch.concurrency >= 1)) {
             throw new WorkflowConfigError(`tasks.${task.def.id}.batch.concurrency`,
                 `Batch ${task.def.id} has concurrency ${task.def.batch!.concurrency}: give it at least 1.`);
@@ -476,11 +499,20 @@ function makeReady(step: Step, task: TaskState): void {
 
 function afterStartTime(step: Step, task: TaskState): void {
     const state = step.state;
+    const reusable = state.config.reuse?.results[task.def.id];
     const cacheable = state.config.useCache && task.def.cache.enabled;
+    if (reusable || cacheable) task.cacheKey = fingerprintOf(state, task);
+    if (reusable && reusable.key === task.cacheKey) {
+        const from = state.config.reuse!.from;
+        emit(step, { type: 'task.reused', task: task.def.id, fromRun: from.runId, checkpoint: from.checkpoint });
+        task.reused = true;
+        task.startedAt = step.now;
+        finishTask(step, task, 'completed', { result: reusable.result });
+        return;
+    }
     if (cacheable) {
-        task.cacheKey = cacheKey(task.def, state.config.params, inputsOf(state, task));
         state.pendingLookups++;
-        step.effects.push({ type: 'cache.lookup', task: task.def.id, key: task.cacheKey });
+        step.effects.push({ type: 'cache.lookup', task: task.def.id, key: task.cacheKey! });
         return;
     }
     enqueueTask(step, task);
@@ -808,7 +840,8 @@ function startAttempt(step: Step, unit: UnitState, agent: AgentState | undefined
         runId: state.config.runId, workflow: state.model.name, purpose: 'task', task: def.id, type: def.type,
         attempt: unit.attempt, attemptId: unit.attemptId,
         item: unit.item >= 0 ? { index: unit.item, value: items![unit.item] } : undefined,
-        agent: agent?.def.name, runner, params: unit.modifications ? modifiedParams(state, unit.modifications) : state.config.params,
+        agent: agent?.def.name, runner,
+        params: seenParams(task.paramNames, unit.modifications ? modifiedParams(state, unit.modifications) : state.config.params),
         upstream: upstreamOf(state, task),
         inputs: unit.modifications ? { ...def.inputs, ...unit.modifications } : def.inputs,
         metadata: def.metadata, timeoutMs: unit.timeoutMs
@@ -1231,10 +1264,11 @@ function settleTask(step: Step, task: TaskState, status: TaskStatus, details: Fi
             state.completionOrder.push(task);
             emit(step, {
                 type: 'task.completed', task: id, result: details.result ?? null, attempts, durationMs,
-                agent: task.lastAgent, fromCache: task.fromCache, logFile: details.logFile
+                agent: task.lastAgent, fromCache: task.fromCache, logFile: details.logFile,
+                ...(task.reused ? { reused: state.config.reuse!.from } : {})
             });
             // A result made with a `modify` rule's values is not what the key describes.
-            if (task.cacheKey !== undefined && !task.fromCache && !task.units.some(unit => unit.modifications !== undefined)) {
+            if (task.cacheKey !== undefined && !task.fromCache && !task.reused && !task.units.some(unit => unit.modifications !== undefined)) {
                 const ttlMs = task.def.cache.ttlMs ?? state.model.policies.cache.ttlMs;
                 step.effects.push({ type: 'cache.store', task: id, key: task.cacheKey, value: details.result ?? null, ttlMs });
             }
@@ -1359,11 +1393,16 @@ function addUpstream(state: EngineState, upstream: Record<string, UpstreamOutcom
     if (task && TERMINAL_STATUSES.has(task.status)) upstream[id] = { status: task.status, result: task.result ?? null };
 }
 
-/** The results a task's cache key covers: those of the tasks it waits for or reads. */
-function inputsOf(state: EngineState, task: TaskState): Record<string, Json> {
+/** The task's fingerprint now: its definition, the parameters it sees, and its upstream outcomes. */
+function fingerprintOf(state: EngineState, task: TaskState): string {
+    const basis = task.basis!;
+    basis.definition ??= definitionHash(task.def, basis.runners);
     const inputs = byTaskId<Json>();
-    for (const [id, outcome] of Object.entries(upstreamOf(state, task))) inputs[id] = { status: outcome.status, result: outcome.result };
-    return inputs;
+    for (const id of task.dependencies) {
+        const upstream = state.byId.get(id)!;
+        inputs[id] = { status: upstream.status, result: upstream.result ?? null };
+    }
+    return fingerprint(basis.definition, seenParams(task.paramNames, state.config.params), inputs);
 }
 
 function emitProgress(step: Step): void {
@@ -1593,6 +1632,7 @@ export function runResult(state: EngineState, now: number): RunResult {
         };
         if (task.startedAt !== undefined && task.finishedAt !== undefined) summary.durationMs = task.finishedAt - task.startedAt;
         if (task.lastAgent !== undefined) summary.agent = task.lastAgent;
+        if (task.reused) summary.reused = true;
         if (task.result !== undefined) summary.result = task.result;
         if (task.error !== undefined) summary.error = task.error;
         if (task.reason !== undefined) summary.reason = task.reason;

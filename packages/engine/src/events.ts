@@ -63,6 +63,8 @@ export type RunEvent = EventBase & (
     | {
         type: 'task.completed'; task: string; result: Json; attempts: number; durationMs: number;
         agent?: string; fromCache: boolean; logFile?: string;
+        /** Set when the result was reused from the run (and checkpoint) a resume started from, instead of running. */
+        reused?: { runId: string; checkpoint?: string | number };
     }
     | { type: 'task.failed'; task: string; error: FailureInfo; attempts: number; durationMs: number; escalated: boolean }
     | {
@@ -72,6 +74,8 @@ export type RunEvent = EventBase & (
         reason: string;
     }
     | { type: 'task.cache_hit'; task: string; key: string }
+    /** A resume kept this task's result: its definition, the parameters it sees and its upstream results are unchanged. */
+    | { type: 'task.reused'; task: string; fromRun: string; checkpoint?: string | number }
     | { type: 'task.recovery'; task: string; item?: number; action: 'reassign' | 'retry' | 'modify'; detail: string }
 
     | { type: 'batch.progress'; task: string; item: number; ok: boolean; done: number; failed: number; total: number }

@@ -6,10 +6,11 @@
 export * from './backoff.js';
 export * from './cache.js';
 export * from './clock.js';
-export { cloneState, createEngineState, explainTaskScore, runResult, transition, type EngineConfig, type EngineState } from './core.js';
+export { cloneState, createEngineState, explainTaskScore, runResult, transition, type EngineConfig, type EngineState, type ReuseSource } from './core.js';
 export * from './dispatcher.js';
 export * from './errors.js';
 export * from './events.js';
+export * from './fingerprint.js';
 export * from './heap.js';
 export * from './interpolate.js';
 export * from './params.js';

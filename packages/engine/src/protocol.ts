@@ -88,6 +88,8 @@ export interface TaskSummary {
     /** The agent of the last attempt. */
     agent?: string;
     fromCache: boolean;
+    /** True when the result was reused from an earlier run (a resume) instead of running. */
+    reused?: boolean;
     result?: Json;
     error?: FailureInfo;
     /** Why a task was skipped or not run. */

@@ -9,7 +9,7 @@ import { basename, dirname, extname, resolve } from 'node:path';
 import type { Json, WorkflowModel } from '@flow/model';
 import { MemoryResultCache, type ResultCache } from './cache.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
-import { createEngineState, transition, type EngineState } from './core.js';
+import { createEngineState, transition, type EngineState, type ReuseSource } from './core.js';
 import { InProcessDispatcher, type Dispatcher } from './dispatcher.js';
 import { TaskFailure } from './errors.js';
 import type { RunEvent } from './events.js';
@@ -35,6 +35,8 @@ export interface RunOptions {
     useCache?: boolean;
     /** Most attempts running at once. @default Infinity */
     maxParallel?: number;
+    /** Results of an earlier run that unchanged tasks keep instead of running (a resume). */
+    reuse?: ReuseSource;
     /** Time limit of the whole run, overriding the workflow's `timeout`. */
     timeoutMs?: number;
     /** Cancels the run when aborted. */
@@ -94,7 +96,8 @@ export function startWorkflow(model: WorkflowModel, options: RunOptions = {}): R
     const attempts = new Map<number, { controller: AbortController; forceTimer?: TimerHandle }>();
     // Built now, so a workflow the engine cannot run is refused before anything starts.
     const state: EngineState = createEngineState(model, {
-        runId, params, maxParallel: options.maxParallel, timeoutMs: options.timeoutMs, useCache: cache !== undefined
+        runId, params, maxParallel: options.maxParallel, timeoutMs: options.timeoutMs, useCache: cache !== undefined,
+        reuse: options.reuse
     });
     let started = false;
     const queue: EngineInput[] = [];

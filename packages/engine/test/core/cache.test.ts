@@ -10,7 +10,8 @@ import type { RunOptions } from '../../src/run.js';
 import { fail, ofType, ok, runScripted, task, workflow, type Script } from '../harness.js';
 
 function cachedModel(fetch: Partial<TaskDef> = {}, ttlMs?: number): WorkflowModel {
-    return workflow([task('source'), task('fetch', { after: ['source'], cache: { enabled: true, ttlMs }, ...fetch })], {
+    const run = { kind: 'echo', value: 'fetched {{param.topic}}' } as const;
+    return workflow([task('source'), task('fetch', { after: ['source'], cache: { enabled: true, ttlMs }, run, ...fetch })], {
         params: [{ name: 'topic', type: { kind: 'string' }, default: 'ai' }]
     });
 }
@@ -39,6 +40,12 @@ describe('hits and misses', () => {
     test('a changed parameter misses', async () => {
         const { events } = await twice(cachedModel(), cachedModel(), { firstParams: { topic: 'ai' }, secondParams: { topic: 'robots' } });
         expect(hits(events)).toEqual([]);
+    });
+
+    test('a parameter the task does not see leaves its key, and its hit, unchanged', async () => {
+        const unseen = (model: WorkflowModel): WorkflowModel => ({ ...model, params: [...model.params, { name: 'unused', type: { kind: 'string' }, default: 'a' }] });
+        const { events } = await twice(unseen(cachedModel()), unseen(cachedModel()), { firstParams: { unused: 'a' }, secondParams: { unused: 'b' } });
+        expect(hits(events)).toEqual(['fetch']);
     });
 
     test('a changed upstream result misses', async () => {

@@ -130,7 +130,7 @@ describe('recovery rules', () => {
     });
 
     test('modify: values that name a workflow parameter change it for the attempt too', async () => {
-        const model = workflow([task('job')], {
+        const model = workflow([task('job', { run: { kind: 'shell', command: 'analyze --depth {{param.depth}}' } })], {
             params: [{ name: 'depth', type: { kind: 'enum', values: ['basic', 'full'] }, default: 'full' }],
             policies: rules({ on: ['timeout'], then: { action: 'modify', modifications: { depth: 'basic' } } })
         });
