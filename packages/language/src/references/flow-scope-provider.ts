@@ -82,7 +82,8 @@ export class FlowScopeProvider {
     protected templateParameterScope(argument: ast.Argument): Scope {
         const base = argument.$container.base?.ref;
         if (!base) return EMPTY_SCOPE;
-        const params = base.members.filter(ast.isParam);
+        // A parameter still being typed has no name yet, and a description needs one.
+        const params = base.members.filter(ast.isParam).filter(param => !!param.name);
         return new MapScope(params.map(p => this.descriptions.createDescription(p, p.name)));
     }
 
