@@ -1,0 +1,20 @@
+/**
+ * The extension-host suite's entry: what `extensionTestsPath` names, for @vscode/test-electron
+ * and for the code-server harness alike. The editor calls `run()` in its extension host; the
+ * suite then drives the real `vscode` API, the installed extension and its language server.
+ */
+import * as path from 'node:path';
+import Mocha from 'mocha';
+import { REPORT_START } from './report-start.js';
+
+/** In the order they run: activation is checked before anything else opens a .flow file. */
+const SUITE_FILES = ['activation.suite.js', 'language.suite.js', 'run-workflow.suite.js'];
+
+export function run(): Promise<void> {
+    console.log(REPORT_START);
+    const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 30_000 });
+    for (const file of SUITE_FILES) mocha.addFile(path.join(__dirname, file));
+    return new Promise((resolve, reject) => {
+        mocha.run(failures => failures > 0 ? reject(new Error(`${failures} extension-host test(s) failed.`)) : resolve());
+    });
+}
