@@ -16,6 +16,7 @@ export * from './interpolate.js';
 export * from './params.js';
 export * from './plan.js';
 export * from './recurrence.js';
+export * from './resume.js';
 export * from './protocol.js';
 export * from './run.js';
 export * from './runners/index.js';
