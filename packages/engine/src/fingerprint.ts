@@ -44,10 +44,24 @@ export function paramsSeenBy(task: TaskDef, runners: readonly RunnerDef[]): stri
     for (const runner of runners) for (const name of paramsNamedBy(runner)) names.add(name);
     // Anywhere else in the definition (its inputs, metadata, description): naming a parameter
     // there is how a task says it uses one that only its environment or context file carries.
-    const { source: _source, condition, ...rest } = task;
-    for (const match of JSON.stringify(rest).matchAll(PARAM_PLACEHOLDER)) names.add(match[1]);
-    if (condition) collectParams(condition.expression, names);
+    // Only strings can hold a placeholder, and most tasks have none: look before serialising.
+    if (task.description?.includes('{{')) addNamed(task.description, names);
+    for (const data of [task.inputs, task.metadata, task.gates, task.batch?.items]) {
+        if (data !== undefined && hasKeys(data)) addNamed(JSON.stringify(data), names);
+    }
+    for (const text of [task.inputFile, task.outputDir, task.namespace]) if (text?.includes('{{')) addNamed(text, names);
+    if (task.condition) collectParams(task.condition.expression, names);
     return [...names].sort();
+}
+
+function addNamed(text: string, names: Set<string>): void {
+    if (!text.includes('{{')) return;
+    for (const match of text.matchAll(PARAM_PLACEHOLDER)) names.add(match[1]);
+}
+
+function hasKeys(value: object): boolean {
+    for (const _key in value) return true;
+    return false;
 }
 
 /** Many tasks share their agent's runner: scan each runner object once. */
