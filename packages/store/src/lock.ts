@@ -65,7 +65,7 @@ export async function acquireLock(file: string, waitMs: number, stateDir: string
             continue;
         }
         const waited = Date.now() - started;
-        if (waited >= waitMs) throw holder ? busy(file, holder, waited, stateDir) : unreadable(file, stateDir);
+        if (waited >= waitMs) throw holder ? busy(file, holder, waitMs, stateDir) : unreadable(file, stateDir);
         await new Promise(resolve => setTimeout(resolve, Math.min(POLL_MS, waitMs - waited)));
     }
 }
@@ -129,9 +129,9 @@ function takeOver(file: string, dead: LockInfo): void {
     }
 }
 
-function busy(file: string, holder: LockInfo, waitedMs: number, stateDir: string): StoreError {
+function busy(file: string, holder: LockInfo, waitMs: number, stateDir: string): StoreError {
     const where = holder.host === hostname() ? `pid ${holder.pid}` : `pid ${holder.pid} on ${holder.host}`;
-    const waited = waitedMs > 0 ? `; waited ${(waitedMs / 1000).toFixed(1)} s for it` : '';
+    const waited = waitMs > 0 ? `; waited ${(waitMs / 1000).toFixed(1)} s for it` : '';
     return new StoreError(
         `${stateDir} is in use by another flowctl process (${where}, since ${new Date(holder.since).toISOString()})${waited}. ` +
         `Try again when it has finished, or use another --state-dir. If no process ${holder.pid} is running there, delete ${file}.`,

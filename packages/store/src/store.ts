@@ -630,6 +630,7 @@ function replay(stateDir: string, tables: Tables, afterN: number, writer: boolea
 } {
     let next = afterN + 1;
     let gap: { from: number; to: number } | undefined;
+    let damaged = false;
     const unknownRuns = new Set<string>();
     const segments: Array<{ file: string; last: number }> = [];
     for (const segment of listSegments(join(stateDir, JOURNAL_DIR))) {
@@ -647,6 +648,7 @@ function replay(stateDir: string, tables: Tables, afterN: number, writer: boolea
                 'left by a process that stopped while writing it; it had not been acknowledged.');
         }
         for (const line of contents.badLines) warn(`${segment.file}:${line}: skipped a damaged journal record (its checksum does not match).`);
+        damaged ||= contents.badLines.length > 0;
         for (const record of contents.records) {
             if (record.n < next) continue;
             if (record.n > next && !gap) gap = { from: next, to: record.n - 1 };
@@ -664,7 +666,8 @@ function replay(stateDir: string, tables: Tables, afterN: number, writer: boolea
         }
         segments.push({ file: segment.file, last: contents.records.at(-1)?.n ?? segment.first - 1 });
     }
-    return { lastN: next - 1, segments, ...(gap ? { gap } : {}) };
+    // Damaged lines leave gaps of their own, already reported with their place.
+    return { lastN: next - 1, segments, ...(gap && !damaged ? { gap } : {}) };
 }
 
 // ---- the inbox

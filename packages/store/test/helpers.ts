@@ -185,7 +185,8 @@ export async function startWriter(args: string[]): Promise<Child> {
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
         stderr += chunk;
     });
-    const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)));
+    // 'close', not 'exit': by then every line the process printed has been read.
+    const exited = new Promise<number | null>(resolve => child.on('close', code => resolve(code)));
     cleanups.push(async () => {
         if (child.exitCode === null && child.signalCode === null) {
             child.kill('SIGKILL');
