@@ -13,6 +13,8 @@ const common = {
     sourcemap: true,
     external: ['vscode'],
     logLevel: 'warning',
+    // flowctl's built-in templates (packages/cli/templates/*.flow) are bundled as strings.
+    loader: { '.flow': 'text' },
     // Langium's ESM code reads import.meta.url in a few places; give the CJS bundle a value.
     define: { 'import.meta.url': 'importMetaUrl' },
     banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" }

@@ -5,6 +5,7 @@ import { registerCompile } from './commands/compile.js';
 import { registerConvert } from './commands/convert.js';
 import { registerRun } from './commands/run.js';
 import { registerSchedule } from './commands/schedule.js';
+import { registerTemplate } from './commands/template.js';
 
 const program = new Command('flowctl')
     .description('Validate, compile and run .flow workflows.')
@@ -19,6 +20,7 @@ registerCompile(program);
 registerConvert(program);
 registerRun(program);
 registerSchedule(program);
+registerTemplate(program);
 
 /** Prints a failure for the user: the message alone, the stack only when FLOW_DEBUG=1. */
 function reportFailure(error: unknown): number {
