@@ -103,9 +103,7 @@ describe('UI in a trusted workspace', () => {
         // Back over ` { run shell "true" }` to the end of the header, where dependencies go.
         for (let i = 0; i < ' { run shell "true" }'.length; i++) await workbench.page.keyboard.press('ArrowLeft');
         await workbench.page.keyboard.type(' after ');
-        await workbench.page.keyboard.press('Control+Space');
-        const suggestions = workbench.page.locator('.suggest-widget .monaco-list-row');
-        await suggestions.filter({ hasText: 'collect' }).waitFor();
+        const suggestions = await workbench.suggest('collect');
         await suggestions.filter({ hasText: 'summarize' }).waitFor();
         await workbench.screenshot('completion');
         await workbench.page.keyboard.press('Escape');

@@ -19,7 +19,9 @@ export class Browser {
                 '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
                 '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'
             ],
-            timeout: 60_000
+            timeout: 60_000,
+            // Chromium keeps crash reports and dconf state in the home folder; keep them in the profile.
+            env: { ...process.env, HOME: profile, XDG_CONFIG_HOME: path.join(profile, '.config'), XDG_CACHE_HOME: path.join(profile, '.cache') }
         });
         // Every wait is bounded; a scenario that waits longer than this is broken, not slow.
         context.setDefaultTimeout(30_000);

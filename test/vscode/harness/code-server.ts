@@ -48,6 +48,11 @@ const START_TIMEOUT_MS = 60_000;
  * and file watchers: nothing is left behind.
  */
 export class CodeServer {
+    /** Kills the group if the test process exits without `stop()` (an interrupted run). */
+    private readonly killOnExit = (): void => {
+        if (this.process.pid !== undefined && groupAlive(this.process.pid)) process.kill(-this.process.pid, 'SIGKILL');
+    };
+
     private constructor(
         /** http://127.0.0.1:PORT */
         readonly url: string,
@@ -112,6 +117,7 @@ export class CodeServer {
         ], { env, detached: true, stdio: ['ignore', log, log] });
         closeSync(log);
         const server = new CodeServer(`http://127.0.0.1:${port}`, port, workspace, child, home, logFile);
+        process.on('exit', server.killOnExit);
         try {
             await server.waitUntilHealthy();
         } catch (error) {
@@ -166,6 +172,7 @@ export class CodeServer {
             const killDeadline = Date.now() + 5_000;
             while (groupAlive(pid) && Date.now() < killDeadline) await new Promise(resolve => setTimeout(resolve, 100));
         }
+        process.off('exit', this.killOnExit);
         await rm(this.home, { recursive: true, force: true, maxRetries: 3 });
     }
 }

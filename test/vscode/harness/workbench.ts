@@ -32,19 +32,11 @@ export class Workbench {
         await this.page.keyboard.press('F1');
         const input = this.page.locator('.quick-input-widget .quick-input-box input');
         await input.fill(`>${title}`);
-        // Enter would run whichever row is highlighted first; the matching row is clicked instead.
-        await this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().click();
-    }
-
-    /** The palette rows shown for a query, as their labels. */
-    async paletteRows(query: string): Promise<string[]> {
-        await this.page.keyboard.press('F1');
-        await this.page.locator('.quick-input-widget .quick-input-box input').fill(`>${query}`);
-        // The list settles a moment after typing; "No matching commands" is a row too.
-        await this.page.locator('.quick-input-list .monaco-list-row').first().waitFor();
-        const rows = await this.page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
-        await this.page.keyboard.press('Escape');
-        return rows;
+        // Enter would run whichever row is highlighted first, and a longer title that starts the
+        // same (`Flow: Run Workflow from Checkpoint`) may come first: the row whose label is
+        // exactly the title is clicked.
+        const label = this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) });
+        await this.page.locator('.quick-input-list .monaco-list-row', { has: label }).first().click();
     }
 
     /** Opens a workspace file with quick open and waits for its editor tab. */
@@ -92,10 +84,33 @@ export class Workbench {
         return locator;
     }
 
+    /**
+     * Opens the suggestions at the cursor until one with `label` shows. The first request can
+     * come before the language server has the document, and then VS Code shows "No
+     * suggestions"; asking again is what a person would do.
+     */
+    async suggest(label: string): Promise<Locator> {
+        const rows = this.page.locator('.suggest-widget .monaco-list-row');
+        for (let attempt = 1; ; attempt++) {
+            await this.page.keyboard.press('Control+Space');
+            try {
+                await rows.filter({ hasText: label }).waitFor({ timeout: 5_000 });
+                return rows;
+            } catch (error) {
+                if (attempt === 4) throw error;
+                await this.page.keyboard.press('Escape');
+            }
+        }
+    }
+
     async screenshot(name: string): Promise<string> {
         await mkdir(SCREENSHOT_DIR, { recursive: true });
         const file = path.join(SCREENSHOT_DIR, `${name}.png`);
         await this.page.screenshot({ path: file });
         return file;
     }
+}
+
+function escapeRegExp(text: string): string {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,9 +1,7 @@
 import * as vscode from 'vscode';
 import type { RunResult } from '@flow/engine';
+import { SHOW_RUN_LOG_COMMAND } from '../commands/show-run-log.js';
 import type { ManagedRun, RunManager } from './run-manager.js';
-
-/** The command a click on the item runs. */
-const SHOW_LOG_COMMAND = 'flow.showRunLog';
 
 /**
  * One status bar item for the most recently started run: its workflow, tasks done/total and
@@ -16,7 +14,7 @@ export class RunStatusBar implements vscode.Disposable {
 
     constructor(runs: RunManager) {
         this.item.name = 'Flow Run';
-        this.item.command = SHOW_LOG_COMMAND;
+        this.item.command = SHOW_RUN_LOG_COMMAND;
         this.subscriptions.push(
             runs.onDidStartRun(run => {
                 this.shown = run;
