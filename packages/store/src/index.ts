@@ -4,6 +4,7 @@
  * cache) answers queries and is exported in the background. Imports only types of the engine
  * and the model: the store knows events, not engine internals.
  */
+export { StoreResultCache } from './cache.js';
 export { StoreError } from './errors.js';
 export { FlowStore } from './store.js';
 export type * from './types.js';

@@ -7,7 +7,7 @@ import type { Database } from 'sql.js';
 import { StoreError } from './errors.js';
 
 /** Each entry upgrades the schema from its index to its index + 1. */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
     // 0 → 1: runs, their tasks and attempts, every event, checkpoints as deltas.
     `
     CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;

@@ -17,7 +17,7 @@
 import { mkdirSync, promises as fsp, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, fsyncSync, openSync, closeSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import type { FailureInfo, ResultCache, RunEvent } from '@flow/engine';
+import type { FailureInfo, RunEvent } from '@flow/engine';
 import type { Json } from '@flow/model';
 import type { SqlJsStatic } from 'sql.js';
 import { StoreResultCache } from './cache.js';
@@ -59,7 +59,8 @@ interface Loaded {
 }
 
 export class FlowStore {
-    readonly cache: ResultCache;
+    /** The engine's ResultCache, persistent and shared by every run on the state directory. */
+    readonly cache: StoreResultCache;
     private readonly journal: JournalWriter | undefined;
     private readonly clock: { now(): number };
     private readonly exportIntervalMs: number;
@@ -299,7 +300,7 @@ export class FlowStore {
             for (const runId of removedRuns) rmSync(join(this.stateDir, LOGS_DIR, runId), { recursive: true, force: true });
             this.vacuumDue = true;
         }
-        const expired = (this.cache as StoreResultCache).expiredKeys();
+        const expired = this.cache.expiredKeys();
         if (expired.length > 0) this.write({ k: 'cache.delete', keys: expired });
         return { removedRuns };
     }
