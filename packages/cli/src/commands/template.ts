@@ -229,11 +229,15 @@ async function applyTemplate(name: string, options: ApplyOptions): Promise<numbe
             '(and not one of and, or, not, true, false, null, param, item).');
     }
 
-    const workspaceDir = await resolveWorkspaceDir(options.workspace, output ? [output] : []);
+    // The templates are the current workspace's, wherever the output goes; it is checked there.
+    const workspaceDir = await resolveWorkspaceDir(options.workspace, []);
     const services = await createFlowServicesWithBuiltins();
     const catalog = await readTemplateCatalog(services, workspaceDir);
     const template = findTemplate(catalog, name);
     refuseInstance(template.node, `template ${template.name}`);
+    if (output !== undefined && output === template.file?.file) {
+        throw new CliError(`-o ${options.output}: that is the file of template ${template.name}; write the workflow to another file.`);
+    }
     const literals = parameterLiterals(template, parseRunParams(options.parameters, options.param));
 
     const source = template.file ? `${displayPath(template.file.file)}` : 'built-in';
@@ -297,6 +301,9 @@ async function createTemplate(name: string, options: CreateOptions): Promise<num
         throw new CliError(`${displayPath(target)}: a template file of that name already exists; pass --force to replace it, or choose another name.`);
     }
 
+    if (sourceFile === target) {
+        throw new CliError(`--from ${options.from}: that is the file the template would be written to; choose another name.`);
+    }
     const services = await createFlowServicesWithBuiltins();
     const sourceText = await readTextFile(sourceFile);
     const workflow = chooseWorkflow(parseFlowText(services, sourceText, URI.file(sourceFile)), sourceFile, options.workflow);

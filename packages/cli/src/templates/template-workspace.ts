@@ -74,10 +74,10 @@ export async function formattedText(services: FlowServiceSet, document: LangiumD
     return TextDocument.applyEdits(document.textDocument, edits);
 }
 
+/** The templates folder's name, relative to the workspace. */
+export const TEMPLATES_FOLDER = 'templates';
+
 /** The workspace's templates folder: where `template list` and `apply` look, and `create` writes. */
 export function templatesFolder(workspaceDir: string): string {
     return path.join(workspaceDir, TEMPLATES_FOLDER);
 }
-
-/** The templates folder's name, relative to the workspace. */
-export const TEMPLATES_FOLDER = 'templates';
