@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, flowctl, hasStackTrace, temporaryWorkspace, type FlowctlResult } from './flowctl-process.js';
@@ -106,6 +106,35 @@ describe('flowctl template apply', () => {
         ]);
         expect(JSON.parse(readFileSync(join(dir, 'output', 'manifest.json'), 'utf8'))).toEqual(
             { source: 'sales.csv', format: 'json', rows: 2, file: 'output/data.json' });
+    });
+
+    it('announces a product launch from the built-in product_launch only once no checklist item is open', () => {
+        const dir = workspace();
+        flowctl(['template', 'apply', 'product_launch', '--parameters', '{"product":"Rocket","launch_date":"2025-06-01T09:00:00Z"}', '-o', 'launch.flow'], dir);
+        const first = flowctl(['run', 'launch.flow', '--json'], dir);
+        const skipped = first.stdout.trim().split('\n').map(line => JSON.parse(line)).filter(event => event.type === 'task.skipped');
+        expect(skipped).toEqual([expect.objectContaining({ task: 'announcement', reason: expect.stringContaining('readiness.result.open == 0') })]);
+        expect(readFileSync(join(dir, 'launch', 'readiness.md'), 'utf8')).toMatch(/^11 items open$/m);
+        expect(existsSync(join(dir, 'launch', 'announcement.md'))).toBe(false);
+
+        for (const checklist of ['market_analysis', 'feature_spec', 'build', 'strategy']) {
+            const file = join(dir, 'launch', `${checklist}.md`);
+            writeFileSync(file, readFileSync(file, 'utf8').replaceAll('- [ ]', '- [x]'));
+        }
+        expect(lastEvent(flowctl(['run', 'launch.flow', '--json'], dir))).toMatchObject({ type: 'run.completed' });
+        expect(readFileSync(join(dir, 'launch', 'announcement.md'), 'utf8')).toBe('# Announcing Rocket\n\nAvailable from 2025-06-01T09:00:00Z.\n');
+    });
+
+    it('publishes from the built-in content_pipeline only a draft the review approves', () => {
+        const dir = workspace();
+        flowctl(['template', 'apply', 'content_pipeline', '--parameters', '{"min_words":3,"channels":"blog"}', '-o', 'post.flow'], dir);
+        flowctl(['run', 'post.flow', '--json'], dir);
+        expect(readFileSync(join(dir, 'content', 'review.md'), 'utf8')).toMatch(/^- 3 TODO lines left$/m);
+        expect(existsSync(join(dir, 'content', 'published'))).toBe(false);
+
+        writeFileSync(join(dir, 'content', 'draft.md'), 'three whole words\n');
+        flowctl(['run', 'post.flow', '--json'], dir);
+        expect(readFileSync(join(dir, 'content', 'published', 'blog.md'), 'utf8')).toBe('three whole words\n');
     });
 
     it('writes every built-in template out as a workflow without errors or warnings', () => {
