@@ -11,14 +11,12 @@ export const MIGRATIONS: readonly string[] = [
     // 0 → 1: runs, their tasks and attempts, every event, checkpoints as deltas.
     `
     CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+    -- Small rows: a run's row is updated with every event.
     CREATE TABLE runs (
         run_id TEXT PRIMARY KEY,
         workflow TEXT NOT NULL,
         -- The RunRecord without its model.
         record TEXT NOT NULL,
-        model TEXT,
-        -- The model's task ids in declaration order (JSON), so states need not parse the model.
-        task_ids TEXT NOT NULL,
         status TEXT NOT NULL,
         started_at INTEGER NOT NULL,
         finished_at INTEGER,
@@ -32,16 +30,26 @@ export const MIGRATIONS: readonly string[] = [
         deltas INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX runs_by_start ON runs (started_at);
-    -- Each task's latest state; dirty = changed since the run's last delta.
+    CREATE TABLE run_models (
+        run_id TEXT PRIMARY KEY,
+        model TEXT,
+        -- The model's task ids in declaration order (JSON), so states need not parse the model.
+        task_ids TEXT NOT NULL
+    );
+    -- Each task's latest state.
     CREATE TABLE tasks (
         run_id TEXT NOT NULL,
         task_id TEXT NOT NULL,
         status TEXT NOT NULL,
         state TEXT NOT NULL,
-        dirty INTEGER NOT NULL,
+        PRIMARY KEY (run_id, task_id)
+    );
+    -- The tasks changed since their run's last delta: what the next delta holds.
+    CREATE TABLE changed_tasks (
+        run_id TEXT NOT NULL,
+        task_id TEXT NOT NULL,
         PRIMARY KEY (run_id, task_id)
     ) WITHOUT ROWID;
-    CREATE INDEX tasks_dirty ON tasks (run_id) WHERE dirty = 1;
     CREATE TABLE attempts (
         run_id TEXT NOT NULL,
         task_id TEXT NOT NULL,

@@ -22,6 +22,7 @@ export class Sql {
         // journal and syncs would protect nothing.
         db.run('PRAGMA journal_mode = MEMORY');
         db.run('PRAGMA synchronous = OFF');
+        db.run('PRAGMA locking_mode = EXCLUSIVE');
     }
 
     run(sql: string, params?: BindParams): void {
@@ -64,13 +65,13 @@ export class Sql {
     }
 
     transaction<T>(body: () => T): T {
-        this.db.run('BEGIN');
+        this.run('BEGIN');
         try {
             const result = body();
-            this.db.run('COMMIT');
+            this.run('COMMIT');
             return result;
         } catch (error) {
-            this.db.run('ROLLBACK');
+            this.run('ROLLBACK');
             throw error;
         }
     }

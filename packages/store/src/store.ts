@@ -193,7 +193,7 @@ export class FlowStore {
         const id = this.findRunId(runId);
         if (id === undefined) return undefined;
         const row = this.sql.get(`${RUN_COLUMNS} WHERE run_id = ?`, [id])!;
-        const model = this.sql.get('SELECT model FROM runs WHERE run_id = ?', [id])!.model;
+        const model = this.sql.get('SELECT model FROM run_models WHERE run_id = ?', [id])?.model ?? null;
         const record = { ...JSON.parse(row.record as string), ...(model === null ? {} : { model: JSON.parse(model as string) }) } as RunRecord;
         return { ...this.summary(row), record };
     }
@@ -218,7 +218,7 @@ export class FlowStore {
     stateAt(runId: string, checkpoint?: string | number): RunState {
         this.assertOpen();
         const id = this.resolveRunId(runId);
-        const run = this.sql.get('SELECT task_ids, deltas, started_at FROM runs WHERE run_id = ?', [id])!;
+        const run = this.sql.get('SELECT r.deltas, m.task_ids FROM runs r LEFT JOIN run_models m ON m.run_id = r.run_id WHERE r.run_id = ?', [id])!;
         let rows: Row[];
         let at: CheckpointInfo | undefined;
         if (checkpoint === undefined) {
@@ -232,7 +232,7 @@ export class FlowStore {
             at = this.checkpointInfo(id, delta, typeof checkpoint === 'string' && !/^\d+$/.test(checkpoint) ? checkpoint : undefined);
         }
         const tasks: Record<string, TaskState> = Object.create(null) as Record<string, TaskState>;
-        for (const taskId of JSON.parse(run.task_ids as string) as string[]) tasks[taskId] = { id: taskId, status: 'pending', attempts: 0, fromCache: false };
+        for (const taskId of JSON.parse((run.task_ids ?? '[]') as string) as string[]) tasks[taskId] = { id: taskId, status: 'pending', attempts: 0, fromCache: false };
         for (const row of rows) {
             const taskId = row.task_id as string;
             tasks[taskId] = { id: taskId, ...JSON.parse(row.state as string) };

@@ -67,11 +67,11 @@ export class Tables {
         const { model, ...rest } = run;
         const taskIds = (model?.tasks ?? []).map(task => task.id);
         this.sql.run(
-            `INSERT INTO runs (run_id, workflow, record, model, task_ids, status, started_at, total_tasks, writer)
-             VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
-            [run.runId, run.workflow, JSON.stringify(rest), model === undefined ? null : JSON.stringify(model), JSON.stringify(taskIds),
-                run.startedAt, taskIds.length, writer]
+            `INSERT INTO runs (run_id, workflow, record, status, started_at, total_tasks, writer) VALUES (?, ?, ?, 'running', ?, ?, ?)`,
+            [run.runId, run.workflow, JSON.stringify(rest), run.startedAt, taskIds.length, writer]
         );
+        this.sql.run('INSERT INTO run_models (run_id, model, task_ids) VALUES (?, ?, ?)',
+            [run.runId, model === undefined ? null : JSON.stringify(model), JSON.stringify(taskIds)]);
     }
 
     private event(event: RunEvent, onProblem: (message: string) => void): void {
@@ -180,10 +180,14 @@ export class Tables {
         const delta = Number(this.sql.get('SELECT deltas FROM runs WHERE run_id = ?', [runId])!.deltas);
         this.sql.run('INSERT INTO deltas (run_id, id, seq, time, task) VALUES (?, ?, ?, ?, ?)', [runId, delta, event.seq, event.time, event.task]);
         // The delta holds every task that changed since the one before: one finished task, and
-        // those that became ready or started meanwhile.
-        this.sql.run('INSERT INTO delta_tasks (run_id, task_id, delta_id, state) SELECT run_id, task_id, ?, state FROM tasks WHERE run_id = ? AND dirty = 1',
+        // those that became ready or started meanwhile. CROSS JOIN keeps SQLite from walking
+        // all the run's tasks to find the few that changed.
+        this.sql.run(
+            `INSERT INTO delta_tasks (run_id, task_id, delta_id, state)
+             SELECT t.run_id, t.task_id, ?, t.state FROM changed_tasks c CROSS JOIN tasks t ON t.run_id = c.run_id AND t.task_id = c.task_id
+             WHERE c.run_id = ?`,
             [delta, runId]);
-        this.sql.run('UPDATE tasks SET dirty = 0 WHERE run_id = ? AND dirty = 1', [runId]);
+        this.sql.run('DELETE FROM changed_tasks WHERE run_id = ?', [runId]);
     }
 
     private nameCheckpoint(runId: string, name: string, delta: number, time: number, description: string | undefined, onProblem: (message: string) => void): void {
@@ -201,7 +205,7 @@ export class Tables {
 
     private removeRuns(runIds: string[]): void {
         for (const runId of runIds) {
-            for (const table of ['runs', 'tasks', 'attempts', 'events', 'deltas', 'delta_tasks', 'checkpoint_names']) {
+            for (const table of ['runs', 'run_models', 'tasks', 'changed_tasks', 'attempts', 'events', 'deltas', 'delta_tasks', 'checkpoint_names']) {
                 this.sql.run(`DELETE FROM ${table} WHERE run_id = ?`, [runId]);
             }
         }
@@ -213,8 +217,9 @@ export class Tables {
     }
 
     private saveTask(runId: string, taskId: string, state: StoredState): void {
-        this.sql.run('INSERT OR REPLACE INTO tasks (run_id, task_id, status, state, dirty) VALUES (?, ?, ?, ?, 1)',
+        this.sql.run('INSERT OR REPLACE INTO tasks (run_id, task_id, status, state) VALUES (?, ?, ?, ?)',
             [runId, taskId, state.status, JSON.stringify(state)]);
+        this.sql.run('INSERT OR IGNORE INTO changed_tasks (run_id, task_id) VALUES (?, ?)', [runId, taskId]);
     }
 
     private cacheSet(record: RecordOf<'cache.set'>): void {

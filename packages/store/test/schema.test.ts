@@ -15,11 +15,13 @@ async function writeVersion1(dir: string): Promise<void> {
     db.exec(`
         PRAGMA user_version = 1;
         INSERT INTO meta VALUES ('last_n', 0);
-        INSERT INTO runs (run_id, workflow, record, model, task_ids, status, started_at, finished_at, duration_ms, total_tasks, completed, last_seq, deltas)
-            VALUES ('old', 'wf', '{"runId":"old","workflow":"wf","params":{},"startedAt":10}', NULL, '["a"]', 'completed', 10, 20, 10, 1, 1, 2, 1);
-        INSERT INTO runs (run_id, workflow, record, model, task_ids, status, started_at, total_tasks)
-            VALUES ('stuck', 'wf', '{"runId":"stuck","workflow":"wf","params":{},"startedAt":30}', NULL, '[]', 'running', 30, 0);
-        INSERT INTO tasks VALUES ('old', 'a', 'completed', '{"status":"completed","result":42,"attempts":1,"fromCache":false}', 0);
+        INSERT INTO runs (run_id, workflow, record, status, started_at, finished_at, duration_ms, total_tasks, completed, last_seq, deltas)
+            VALUES ('old', 'wf', '{"runId":"old","workflow":"wf","params":{},"startedAt":10}', 'completed', 10, 20, 10, 1, 1, 2, 1);
+        INSERT INTO run_models VALUES ('old', '{"name":"wf","tasks":[{"id":"a"}]}', '["a"]');
+        INSERT INTO runs (run_id, workflow, record, status, started_at, total_tasks)
+            VALUES ('stuck', 'wf', '{"runId":"stuck","workflow":"wf","params":{},"startedAt":30}', 'running', 30, 0);
+        INSERT INTO run_models VALUES ('stuck', '{"name":"wf","tasks":[]}', '[]');
+        INSERT INTO tasks VALUES ('old', 'a', 'completed', '{"status":"completed","result":42,"attempts":1,"fromCache":false}');
         INSERT INTO events (run_id, seq, type, time, body) VALUES
             ('old', 1, 'task.completed', 15, '{"runId":"old","seq":1,"time":15,"type":"task.completed","task":"a","result":42,"attempts":1,"durationMs":5,"fromCache":false}'),
             ('old', 2, 'run.completed', 20, '{"runId":"old","seq":2,"time":20,"type":"run.completed","durationMs":10,"deliverables":[]}');
