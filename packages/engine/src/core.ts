@@ -22,7 +22,7 @@ import { ScoreHeap } from './heap.js';
 import { placeholderRoots } from './interpolate.js';
 import type { AttemptOutcome, AttemptRequest, Effect, EngineInput, RunResult, TaskSummary, UpstreamOutcome } from './protocol.js';
 import {
-    agingMultiplier, computeScore, deadlineUrgency, ratio, resourceAvailability, scoreStatics, shapeFactor, type ScoreExplanation
+    agingMultiplier, computeScore, deadlineUrgency, ratio, resourceAvailability, shapeFactor, type ScoreExplanation
 } from './score.js';
 
 /** How a run is configured beyond its model. */
@@ -100,7 +100,7 @@ interface TaskState {
     /** Distinct upstream task ids. */
     dependencies: string[];
     /** Tasks whose outcome the task's runner text reads, besides its dependencies. */
-    reads: string[];
+    reads: readonly string[];
     units: UnitState[];
     unitsDone: number;
     unitsFailed: number;
@@ -110,7 +110,7 @@ interface TaskState {
     needsAgent: boolean;
     /** Agents that may run the task, preferred first. */
     candidates: AgentState[];
-    preferred: Set<string>;
+    preferred: ReadonlySet<string>;
     pool?: PoolState;
     result?: Json;
     error?: FailureInfo;
@@ -125,6 +125,8 @@ interface TaskState {
     basis?: { definition?: string; runners: RunnerDef[] };
     /** Parameter names the task sees (and its runner receives); undefined: all of them. */
     paramNames: string[] | undefined;
+    /** What its dependents see of it, set once it has ended. */
+    outcome?: UpstreamOutcome;
     startedAt?: number;
     finishedAt?: number;
     lastAgent?: string;
@@ -237,7 +239,8 @@ export interface EngineState {
     /** Whether the first of `compensations` is being run. */
     compensationRunning: boolean;
     outcome?: { status: RunStatus; reason?: string };
-    statics: { dependents: Map<string, number>; maxDependents: number; maxBusinessValue: number };
+    /** Maxima the score's value and dependents factors are relative to (a task's dependents are `task.dependents`). */
+    statics: { maxDependents: number; maxBusinessValue: number };
 }
 
 /** Builds the initial state of a run, checking what the engine relies on. */
@@ -267,8 +270,9 @@ export function createEngineState(model: WorkflowModel, config: EngineConfig): E
         if (byId.has(def.id)) throw new WorkflowConfigError(`tasks.${def.id}`, `Two tasks are named ${def.id}: rename one.`);
         const task: TaskState = {
             def, index, status: 'pending', dependents: [], depsDone: 0, depsCompleted: 0, depsFailed: 0, depsSkipped: 0,
-            dependencies: [...new Set(def.dependencies)], reads: [], units: [], unitsDone: 0, unitsFailed: 0, unitsRunning: 0,
-            stopping: false, needsAgent: false, candidates: [], preferred: new Set(def.preferredAgents), escalated: false,
+            dependencies: distinct(def.dependencies), reads: NONE, units: [], unitsDone: 0, unitsFailed: 0, unitsRunning: 0,
+            stopping: false, needsAgent: false, candidates: NO_CANDIDATES,
+            preferred: def.preferredAgents.length > 0 ? new Set(def.preferredAgents) : NO_NAMES, escalated: false,
             fromCache: false, reused: false, paramNames: undefined, failovers: 0, markers: []
         };
         if (def.pool !== undefined) {
@@ -293,10 +297,13 @@ export function createEngineState(model: WorkflowModel, config: EngineConfig): E
         }
         const runnerText = task.def.run ? runnerTexts(task.def.run) : [];
         const roots = new Set(runnerText.flatMap(placeholderRoots));
-        task.reads = [...roots].filter(root => root !== 'param' && root !== 'item' && byId.has(root) && !task.dependencies.includes(root));
+        if (roots.size > 0) {
+            task.reads = [...roots].filter(root => root !== 'param' && root !== 'item' && byId.has(root) && !task.dependencies.includes(root));
+        }
         assignCandidates(task, agents, agentsByName);
         // Declaration order, as runFingerprints sees the agents: preference does not change what runs.
-        const runners = effectiveRunners(task.def, [...task.candidates].sort((a, b) => a.index - b.index).map(agent => agent.def.run));
+        const inDeclarationOrder = task.candidates.length < 2 ? task.candidates : [...task.candidates].sort((a, b) => a.index - b.index);
+        const runners = effectiveRunners(task.def, inDeclarationOrder.map(agent => agent.def.run));
         task.basis = { runners };
         task.paramNames = paramsSeenBy(task.def, runners);
         if (task.def.batch !== undefined && !(task.def.batch.concurrency >= 1)) {
@@ -332,7 +339,7 @@ export function createEngineState(model: WorkflowModel, config: EngineConfig): E
         counts: { completed: 0, failed: 0, skipped: 0 },
         attempts: new Map(), nextAttemptId: 1, timers: new Map(), nextTimerId: 1, order: 0,
         completionOrder: [], pendingLookups: 0, pendingNotifications: 0, nextNotificationId: 1, compensations: [], compensationRunning: false,
-        statics: scoreStatics(model)
+        statics: staticsOf(tasks)
     };
 }
 
@@ -354,6 +361,33 @@ function checkAcyclic(tasks: TaskState[]): void {
     throw new WorkflowConfigError('tasks',
         `Tasks ${stuck.slice(0, 5).join(', ')}${stuck.length > 5 ? ', ...' : ''} wait for each other in a cycle (or for a task in one), ` +
         'so none of them could ever start: remove one of the `after` edges between them.');
+}
+
+function staticsOf(tasks: readonly TaskState[]): EngineState['statics'] {
+    let maxDependents = 0;
+    let maxBusinessValue = 0;
+    for (const task of tasks) {
+        if (task.dependents.length > maxDependents) maxDependents = task.dependents.length;
+        const value = task.def.businessValue;
+        if (value !== undefined && value > maxBusinessValue) maxBusinessValue = value;
+    }
+    return { maxDependents, maxBusinessValue };
+}
+
+/** Shared empty values for the many tasks that have nothing there; never mutated. */
+const NONE: readonly string[] = Object.freeze([]) as readonly string[];
+const NO_NAMES: ReadonlySet<string> = new Set();
+const NO_CANDIDATES: AgentState[] = [];
+
+/** The ids without repeats; the same array when it has none (the usual case). */
+function distinct(ids: readonly string[]): string[] {
+    if (ids.length < 2) return ids as string[];
+    if (ids.length < 8) {
+        for (let i = 1; i < ids.length; i++) if (ids.indexOf(ids[i]) < i) return [...new Set(ids)];
+        return ids as string[];
+    }
+    const unique = new Set(ids);
+    return unique.size === ids.length ? ids as string[] : [...unique];
 }
 
 /** Which agents may run a task: a named agent, or every agent offering all required capabilities. */
@@ -424,7 +458,11 @@ export function transition(state: EngineState, input: EngineInput): { state: Eng
 
 function emit(step: Step, body: EventBody): void {
     const state = step.state;
-    const event = { runId: state.config.runId, seq: ++state.seq, time: step.now, ...body } as RunEvent;
+    // Every call site passes a fresh literal: complete it in place rather than copying it.
+    const event = body as RunEvent;
+    event.runId = state.config.runId;
+    event.seq = ++state.seq;
+    event.time = step.now;
     step.effects.push({ type: 'emit', event });
 }
 
@@ -648,7 +686,7 @@ function scoreUnit(state: EngineState, unit: UnitState, now: number): number {
     const factors = scheduling.factors;
     const sum = factors.deadline.weight * shapeFactor(factors.deadline.curve, deadlineUrgency(def.deadline, now, level.slaMs))
         + factors.value.weight * shapeFactor(factors.value.curve, ratio(def.businessValue ?? 0, statics.maxBusinessValue))
-        + factors.dependents.weight * shapeFactor(factors.dependents.curve, ratio(statics.dependents.get(def.id) ?? 0, statics.maxDependents));
+        + factors.dependents.weight * shapeFactor(factors.dependents.curve, ratio(unit.task.dependents.length, statics.maxDependents));
     unit.levelScale = level.weight * agingMultiplier(scheduling, now - unit.enqueuedAt);
     return unit.levelScale * (1 + sum);
 }
@@ -689,7 +727,7 @@ export function explainTaskScore(state: EngineState, taskId: string, now = state
         now, waitedMs: unit ? now - unit.enqueuedAt : 0,
         poolFree: pool ? pool.concurrency - pool.running : undefined, poolConcurrency: pool?.concurrency,
         agentsFree: agents?.free, agentsCapacity: agents?.capacity,
-        dependents: statics.dependents.get(taskId) ?? 0, maxDependents: statics.maxDependents, maxBusinessValue: statics.maxBusinessValue
+        dependents: task.dependents.length, maxDependents: statics.maxDependents, maxBusinessValue: statics.maxBusinessValue
     });
 }
 
@@ -1252,6 +1290,7 @@ function settleTask(step: Step, task: TaskState, status: TaskStatus, details: Fi
     task.status = status;
     task.finishedAt = step.now;
     task.result = details.result;
+    task.outcome = { status, result: details.result ?? null };
     task.error = details.error;
     task.reason = details.reason;
     cancelTimer(step, task.timerId);
@@ -1390,7 +1429,8 @@ function upstreamOf(state: EngineState, task: TaskState): Record<string, Upstrea
 
 function addUpstream(state: EngineState, upstream: Record<string, UpstreamOutcome>, id: string): void {
     const task = state.byId.get(id);
-    if (task && TERMINAL_STATUSES.has(task.status)) upstream[id] = { status: task.status, result: task.result ?? null };
+    // Made once when the task ends, then shared by every request of its dependents.
+    if (task?.outcome) upstream[id] = task.outcome;
 }
 
 /** The task's fingerprint now: its definition, the parameters it sees, and its upstream outcomes. */
