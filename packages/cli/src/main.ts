@@ -5,6 +5,13 @@ import { registerCompile } from './commands/compile.js';
 import { registerConvert } from './commands/convert.js';
 import { registerRun } from './commands/run.js';
 import { registerSchedule } from './commands/schedule.js';
+import { registerRuns } from './commands/runs.js';
+import { registerShow } from './commands/show.js';
+import { registerCheckpoints } from './commands/checkpoints.js';
+import { registerCheckpoint } from './commands/checkpoint.js';
+import { registerDiff } from './commands/diff.js';
+import { registerResume } from './commands/resume.js';
+import { registerGc } from './commands/gc.js';
 import { registerTemplate } from './commands/template.js';
 
 const program = new Command('flowctl')
@@ -20,6 +27,13 @@ registerCompile(program);
 registerConvert(program);
 registerRun(program);
 registerSchedule(program);
+registerResume(program);
+registerRuns(program);
+registerShow(program);
+registerCheckpoints(program);
+registerCheckpoint(program);
+registerDiff(program);
+registerGc(program);
 registerTemplate(program);
 
 /** Prints a failure for the user: the message alone, the stack only when FLOW_DEBUG=1. */

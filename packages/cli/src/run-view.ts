@@ -54,6 +54,7 @@ export function describeEvent(event: RunEvent, demoTasks: ReadonlySet<string>): 
         case 'task.completed':
             return `✓ ${event.task} completed in ${formatDuration(event.durationMs)}` +
                 (event.fromCache ? ' [cached result, not run]' : '') +
+                (event.reused ? ' [kept from the earlier run, not run]' : '') +
                 (event.agent ? ` (${event.agent})` : '') +
                 (demoTasks.has(event.task) ? ' [demo]' : '');
         case 'task.attempt_failed':
@@ -68,6 +69,8 @@ export function describeEvent(event: RunEvent, demoTasks: ReadonlySet<string>): 
                 (event.escalated ? ' (escalated)' : '');
         case 'task.skipped':
             return `– ${event.task} ${event.status === 'skipped' ? 'skipped' : event.status === 'cancelled' ? 'cancelled' : 'not run'}: ${event.reason}`;
+        case 'task.reused':
+            return `≡ ${event.task}: unchanged since run ${event.fromRun.slice(0, 8)}${event.checkpoint !== undefined ? ` (checkpoint ${event.checkpoint})` : ''}, keeping its result`;
         case 'task.cache_hit':
             return `≡ ${event.task}: cache hit, reusing the stored result`;
         case 'task.recovery':
@@ -198,7 +201,7 @@ export function summaryTable(result: RunResult, demoTasks: ReadonlySet<string>, 
             formatDuration(task.durationMs),
             String(task.attempts),
             task.agent ?? '-',
-            task.fromCache ? 'hit' : '-',
+            task.fromCache ? 'hit' : task.reused ? 'reused' : '-',
             note(task)
         ]);
     }
@@ -207,7 +210,8 @@ export function summaryTable(result: RunResult, demoTasks: ReadonlySet<string>, 
 
 function note(task: TaskSummary): string {
     const parts: string[] = [];
-    if (task.items) parts.push(`${task.items.total - task.items.failed}/${task.items.total} items ok`);
+    if (task.reused) parts.push('result kept from the earlier run');
+    else if (task.items) parts.push(`${task.items.total - task.items.failed}/${task.items.total} items ok`);
     if (task.reason) parts.push(task.reason);
     else if (task.error) parts.push(task.error.message);
     const text = parts.join('; ');

@@ -76,7 +76,7 @@ describe('flowctl run', () => {
     it('writes each attempt\'s output to a log file under the state directory', () => {
         const dir = workspace({ 'pipeline.flow': pipeline });
         const result = flowctl(['run', 'pipeline.flow'], dir, { FLOW_STATE_DIR: join(dir, 'state') });
-        const logs = result.stderr.match(/^logs: (.+)$/m)?.[1];
+        const logs = result.stderr.match(/^run [0-9a-f-]{36} · state: state · logs: (.+)$/m)?.[1];
         expect(logs).toMatch(/^state\/logs\/[0-9a-f-]{36}$/);
         expect(readdirSync(join(dir, logs!)).sort()).toContain('extract.attempt1.log');
     });

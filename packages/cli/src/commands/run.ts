@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import {
-    planWorkflow, resolveParams, startWorkflow, WorkflowConfigError, type RunEvent, type RunHandle
+    planWorkflow, resolveParams, startWorkflow, WorkflowConfigError, type ReuseSource, type RunEvent, type RunHandle
 } from '@flow/engine';
+import type { RunParent } from '@flow/store';
 import { parseDuration, type Json, type WorkflowModel } from '@flow/model';
 import { loadAgents, mergeAgents } from '../agents.js';
 import { CliError, ExitCode } from '../cli-error.js';
@@ -14,6 +15,8 @@ import { collect, parseRunParams } from '../run-params.js';
 import { chooseViewMode, planLines, RunView, summaryTable } from '../run-view.js';
 import { resolveStateDir } from '../state-dir.js';
 import { resolveWorkspaceDir } from '../workspace-loader.js';
+import { serveCheckpointRequests } from '../checkpoint-requests.js';
+import { openStore } from '../run-store.js';
 
 /** `flowctl run` exits 130 when the user cancelled it, as shells report a Ctrl-C. */
 export const CANCELLED_EXIT_CODE = 130;
@@ -81,9 +84,13 @@ async function run(file: string, options: RunCommandOptions): Promise<number> {
 
 /** A workflow ready to run: compiled, with its agents and resolved parameters. */
 export interface PreparedRun {
+    /** The workflow's file, absolute. */
+    file: string;
     model: WorkflowModel;
     params: Record<string, Json>;
     workspaceDir: string;
+    /** For a resume: the run it starts from, and the results it may keep. */
+    resume?: { parent: RunParent; reuse: ReuseSource };
 }
 
 /** Runs (or, with --dry-run, plans) a prepared workflow and shows it; returns the exit status. */
@@ -115,25 +122,37 @@ export async function executeRun(prepared: PreparedRun, options: RunCommandOptio
     }
 
     const runId = randomUUID();
-    const logDir = path.join(resolveStateDir(options.stateDir, workspaceDir), 'logs', runId);
+    const stateDir = resolveStateDir(options.stateDir, workspaceDir);
+    const logDir = path.join(stateDir, 'logs', runId);
     const mode = chooseViewMode(options.json === true);
+    const store = await openStore(stateDir);
     const demoTasks = new Set<string>();
     const view = mode === 'json' ? undefined : new RunView(mode, demoTasks);
     const onEvent = (event: RunEvent): void => {
+        // Durable before anyone sees it: a killed run loses no event it has shown.
+        store.append(event);
         if (event.type === 'task.started' && event.demo) demoTasks.add(event.task);
         if (mode === 'json') process.stdout.write(JSON.stringify(event) + '\n');
         else view!.handle(event);
     };
 
     let handle: RunHandle;
+    let stopServing = (): void => {};
     try {
+        store.recordRun({
+            runId, workflow: model.name, file: prepared.file, params, model, startedAt: Date.now(), parent: prepared.resume?.parent
+        });
+        stopServing = serveCheckpointRequests(store, runId);
         handle = startWorkflow(model, {
-            runId, params, maxParallel, timeoutMs, cache: options.cache ? undefined : false, logDir, onEvent
+            runId, params, maxParallel, timeoutMs, cache: options.cache ? store.cache : false, logDir, onEvent,
+            reuse: prepared.resume?.reuse
         });
     } catch (error) {
+        stopServing();
+        await store.close();
         throw asCliError(error);
     }
-    if (mode !== 'json') process.stderr.write(`logs: ${displayPath(logDir)}\n`);
+    if (mode !== 'json') process.stderr.write(`run ${runId} · state: ${displayPath(stateDir)} · logs: ${displayPath(logDir)}\n`);
     const stopSignals = handleInterrupts(handle, mode !== 'json');
     try {
         const result = await handle.result;
@@ -147,7 +166,9 @@ export async function executeRun(prepared: PreparedRun, options: RunCommandOptio
         return result.status === 'completed' ? ExitCode.Ok : result.status === 'cancelled' ? CANCELLED_EXIT_CODE : ExitCode.Problems;
     } finally {
         stopSignals();
+        stopServing();
         view?.stop();
+        await store.close();
     }
 }
 
@@ -170,7 +191,7 @@ export async function prepareRun(file: string, options: RunCommandOptions): Prom
         model = mergeAgents(model, await loadAgents(workspaceDir, agentFiles));
     }
     try {
-        return { model, params: resolveParams(model, parseRunParams(options.parameters, options.param)), workspaceDir };
+        return { file: path.resolve(file), model, params: resolveParams(model, parseRunParams(options.parameters, options.param)), workspaceDir };
     } catch (error) {
         throw asCliError(error);
     }
