@@ -51,6 +51,19 @@ export class Sql {
         return rows;
     }
 
+    /** Every row as an array of its columns: cheaper than objects for many rows. */
+    rows(sql: string, params?: BindParams): SqlValue[][] {
+        const statement = this.statement(sql);
+        const rows: SqlValue[][] = [];
+        try {
+            if (params !== undefined) statement.bind(params);
+            while (statement.step()) rows.push(statement.get());
+        } finally {
+            statement.reset();
+        }
+        return rows;
+    }
+
     /** The first column of every row. */
     column(sql: string, params?: BindParams): SqlValue[] {
         const statement = this.statement(sql);

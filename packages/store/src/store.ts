@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { FailureInfo, RunEvent } from '@flow/engine';
 import type { Json } from '@flow/model';
-import type { SqlJsStatic } from 'sql.js';
+import type { SqlJsStatic, SqlValue } from 'sql.js';
 import { StoreResultCache } from './cache.js';
 import { StoreError } from './errors.js';
 import { JournalWriter, listSegments, readSegment, syncDirectory, truncateSegment } from './journal.js';
@@ -218,36 +218,43 @@ export class FlowStore {
     stateAt(runId: string, checkpoint?: string | number): RunState {
         this.assertOpen();
         const id = this.resolveRunId(runId);
-        const run = this.sql.get('SELECT r.deltas, m.task_ids FROM runs r LEFT JOIN run_models m ON m.run_id = r.run_id WHERE r.run_id = ?', [id])!;
-        let rows: Row[];
+        const tasks = this.pendingTasks(id);
         let at: CheckpointInfo | undefined;
         if (checkpoint === undefined) {
-            rows = this.sql.all('SELECT task_id, state FROM tasks WHERE run_id = ?', [id]);
-            const latest = Number(run.deltas);
+            this.overlay(tasks, this.sql.rows('SELECT task_id, state FROM tasks WHERE run_id = ?', [id]));
+            const latest = Number(this.sql.get('SELECT deltas FROM runs WHERE run_id = ?', [id])!.deltas);
             at = latest > 0 ? this.checkpointInfo(id, latest) : undefined;
         } else {
             const delta = this.resolveCheckpoint(id, checkpoint);
             // SQLite takes the bare columns from the row of max(): each task's last change at or before the delta.
-            rows = this.sql.all('SELECT task_id, state, max(delta_id) FROM delta_tasks WHERE run_id = ? AND delta_id <= ? GROUP BY task_id', [id, delta]);
+            this.overlay(tasks, this.sql.rows('SELECT task_id, state, max(delta_id) FROM delta_tasks WHERE run_id = ? AND delta_id <= ? GROUP BY task_id', [id, delta]));
             at = this.checkpointInfo(id, delta, typeof checkpoint === 'string' && !/^\d+$/.test(checkpoint) ? checkpoint : undefined);
-        }
-        const tasks: Record<string, TaskState> = Object.create(null) as Record<string, TaskState>;
-        for (const taskId of JSON.parse((run.task_ids ?? '[]') as string) as string[]) tasks[taskId] = { id: taskId, status: 'pending', attempts: 0, fromCache: false };
-        for (const row of rows) {
-            const taskId = row.task_id as string;
-            tasks[taskId] = { id: taskId, ...JSON.parse(row.state as string) };
         }
         return { runId: id, at, tasks };
     }
 
     /** The tasks whose state differs between two checkpoints, in the run's task order. */
     diff(runId: string, from: string | number, to: string | number): TaskChange[] {
-        const before = this.stateAt(runId, from).tasks;
-        const after = this.stateAt(runId, to).tasks;
+        this.assertOpen();
+        const id = this.resolveRunId(runId);
+        const fromDelta = this.resolveCheckpoint(id, from);
+        const toDelta = this.resolveCheckpoint(id, to);
+        // Only a task in a delta between the two can differ: read just those, at both ends.
+        const statesAt = (delta: number): Map<string, TaskState> => new Map(this.sql.rows(
+            `SELECT d.task_id, d.state, max(d.delta_id) FROM
+                (SELECT DISTINCT task_id FROM delta_tasks WHERE run_id = ?1 AND delta_id > ?2 AND delta_id <= ?3) c
+             CROSS JOIN delta_tasks d ON d.run_id = ?1 AND d.task_id = c.task_id AND d.delta_id <= ?4
+             GROUP BY d.task_id`,
+            [id, Math.min(fromDelta, toDelta), Math.max(fromDelta, toDelta), delta]
+        ).map(([task, state]) => [task as string, { id: task as string, ...JSON.parse(state as string) } as TaskState]));
+        const before = statesAt(fromDelta);
+        const after = statesAt(toDelta);
+        const declared = this.pendingTasks(id);
+        const changed = new Set([...before.keys(), ...after.keys()]);
         const changes: TaskChange[] = [];
-        for (const task of new Set([...Object.keys(before), ...Object.keys(after)])) {
-            const a = before[task];
-            const b = after[task];
+        for (const task of [...Object.keys(declared).filter(task => changed.has(task)), ...[...changed].filter(task => !(task in declared))]) {
+            const a = before.get(task) ?? declared[task];
+            const b = after.get(task) ?? declared[task];
             if (a && b && canonicalJson(a as unknown as Json) === canonicalJson(b as unknown as Json)) continue;
             changes.push({ task, ...(a ? { before: a } : {}), ...(b ? { after: b } : {}) });
         }
@@ -475,6 +482,19 @@ export class FlowStore {
             tasks: { total: Number(row.total_tasks), completed: Number(row.completed), failed: Number(row.failed), skipped: Number(row.skipped) },
             ...(record.parent ? { parent: record.parent } : {})
         };
+    }
+
+    /** Every task of the run's model, pending, in declaration order. */
+    private pendingTasks(runId: string): Record<string, TaskState> {
+        const tasks: Record<string, TaskState> = Object.create(null) as Record<string, TaskState>;
+        const taskIds = this.sql.get('SELECT task_ids FROM run_models WHERE run_id = ?', [runId])?.task_ids;
+        for (const taskId of JSON.parse((taskIds ?? '[]') as string) as string[]) tasks[taskId] = { id: taskId, status: 'pending', attempts: 0, fromCache: false };
+        return tasks;
+    }
+
+    /** Sets each task of `rows` (task id, state JSON) in `tasks`. */
+    private overlay(tasks: Record<string, TaskState>, rows: SqlValue[][]): void {
+        for (const [task, state] of rows) tasks[task as string] = { id: task as string, ...JSON.parse(state as string) };
     }
 
     private findRunId(ref: string): string | undefined {
