@@ -21,3 +21,4 @@ export * from './protocol.js';
 export * from './run.js';
 export * from './runners/index.js';
 export * from './score.js';
+export * from './subset.js';
