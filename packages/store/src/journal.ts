@@ -167,8 +167,9 @@ export class JournalWriter {
 
     private open(): number {
         const file = join(this.dir, segmentName(this.next));
-        // 'wx': a segment is only ever written by the writer that created it.
-        this.fd = openSync(file, 'wx');
+        // The file may exist, empty: a writer that died right after creating it. Anything it held
+        // past its last whole line was cut off when this writer replayed it.
+        this.fd = openSync(file, 'a');
         this.current = { file, first: this.next };
         syncDirectory(this.dir);
         return this.fd;

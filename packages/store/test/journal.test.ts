@@ -221,3 +221,21 @@ describe('compaction', () => {
         expect(reopened.events('r').map(event => event.seq)).toEqual([1, 2, 3]);
     });
 });
+
+describe('a writer that died right after starting a segment', () => {
+    test('leaves an empty segment, which the next writer appends to', async () => {
+        const dir = stateDir();
+        const store = await openStore(dir);
+        const run = new RunEvents('r');
+        writeRun(store, 'r', ['a'], () => [run.started(1)]);
+        await store.flush();
+        const crashed = copyAsCrashed(dir);
+        // The next record would be n 3 (the run, its first event, then this one).
+        writeFileSync(join(crashed, JOURNAL_DIR, '000000000003.log'), '');
+
+        const reopened = await openStore(crashed);
+        reopened.append(run.completed('a', 1));
+        const again = await openStore(copyAsCrashed(crashed));
+        expect(again.events('r').map(event => event.type)).toEqual(['run.started', 'task.completed']);
+    });
+});
