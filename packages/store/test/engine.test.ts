@@ -12,7 +12,7 @@ import { openStore, stateDir } from './helpers.js';
 const model = workflow([
     task('extract', { run: { kind: 'echo', value: { rows: 3 } }, cache: true }),
     task('transform', { after: ['extract'], run: { kind: 'echo', value: 'shaped' } }),
-    task('broken', { after: ['extract'], run: { kind: 'fail', message: 'no disk' }, retry: { maxAttempts: 1 } }),
+    task('broken', { after: ['extract'], run: { kind: 'fail', message: 'no disk' }, retry: { attempts: 1 } }),
     task('load', { after: ['transform', 'broken'] })
 ], { checkpoints: [{ name: 'extracted', after: ['extract'] }] });
 
