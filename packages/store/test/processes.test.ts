@@ -42,6 +42,19 @@ describe('the writer lock', () => {
         expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
     });
 
+    test('of two writers finding the same dead lock at once, exactly one takes it', async () => {
+        const dir = stateDir();
+        const dead = await startWriter(['hold', dir, '--exit']);
+        await dead.waitFor(/^locked /);
+        await dead.exited;
+        const racers = await Promise.all([startWriter(['hold', dir]), startWriter(['hold', dir])]);
+        const outcomes = await Promise.all(racers.map(racer => Promise.race([
+            racer.waitFor(/^locked /).then(() => 'locked'),
+            racer.exited.then(() => racer.stderr().includes('is in use by another flowctl process') ? 'refused' : `failed: ${racer.stderr()}`)
+        ])));
+        expect(outcomes.sort()).toEqual(['locked', 'refused']);
+    });
+
     test('a reader opens without the lock while a writer holds it', async () => {
         const dir = stateDir();
         const holder = await startWriter(['hold', dir, '--record', 'live']);
@@ -74,6 +87,27 @@ describe('interrupted runs', () => {
         const store = await openStore(stateDir());
         store.recordRun(runRecord('mine', []));
         expect(store.run('mine')?.status).toBe('running');
+    });
+});
+
+describe('readers while a writer appends and exports', () => {
+    test('every reader sees the events from the first on, without a gap, and never fewer than the reader before', async () => {
+        const dir = stateDir();
+        const writer = await startWriter(['loop', dir, 'r', '--interval', '5']);
+        await writer.waitFor(/^acked 1$/);
+        let seen = 0;
+        for (let read = 0; read < 30; read++) {
+            const reader = await FlowStore.open(dir, { readOnly: true });
+            const seqs = reader.events('r').map(event => event.seq);
+            expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, index) => index + 1));
+            expect(seqs.length).toBeGreaterThanOrEqual(seen);
+            expect(reader.warnings).toEqual([]);
+            seen = seqs.length;
+            await reader.close();
+            // Lets this process read the writer's output: a full pipe would stop the writer.
+            await new Promise(resolve => setTimeout(resolve, 20));
+        }
+        expect(writer.lines.filter(line => line.startsWith('acked ')).length).toBeGreaterThan(1);
     });
 });
 
