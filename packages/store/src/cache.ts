@@ -52,7 +52,7 @@ export class StoreResultCache implements ResultCache {
     }
 
     set(key: string, value: Json, ttlMs?: number): void {
-        if (!this.write) throw new StoreError('The store was opened read-only: the results cache cannot be written.');
+        if (!this.write) throw new StoreError('The store was opened read-only: the results cache cannot be written.', 'read_only');
         const bytes = byteLength(value);
         // A result larger than the whole cache would only evict everything else.
         if (bytes > this.maxBytes) return;

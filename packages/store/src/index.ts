@@ -5,6 +5,6 @@
  * and the model: the store knows events, not engine internals.
  */
 export { StoreResultCache } from './cache.js';
-export { StoreError } from './errors.js';
+export { StoreError, type StoreErrorCode } from './errors.js';
 export { FlowStore } from './store.js';
 export type * from './types.js';

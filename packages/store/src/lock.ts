@@ -135,14 +135,14 @@ function busy(file: string, holder: LockInfo, waitMs: number, stateDir: string):
     return new StoreError(
         `${stateDir} is in use by another flowctl process (${where}, since ${new Date(holder.since).toISOString()})${waited}. ` +
         `Try again when it has finished, or use another --state-dir. If no process ${holder.pid} is running there, delete ${file}.`,
-        file
+        'locked', file
     );
 }
 
 /** Locks are only ever created whole, so an unreadable one was damaged by something else. */
 function unreadable(file: string, stateDir: string): StoreError {
     return new StoreError(`${stateDir} is locked by ${file}, which cannot be read as a lock. ` +
-        'If no flowctl process is running on this state directory, delete that file and try again.', file);
+        'If no flowctl process is running on this state directory, delete that file and try again.', 'locked', file);
 }
 
 function writeDurably(file: string, text: string): void {

@@ -126,7 +126,7 @@ export function migrate(db: Database, file: string): void {
     const version = schemaVersion(db);
     if (version > SCHEMA_VERSION) {
         throw new StoreError(`${file} has schema version ${version}, newer than this flowctl knows (${SCHEMA_VERSION}): ` +
-            'it was written by a newer flowctl. Use that flowctl, or another --state-dir.', file);
+            'it was written by a newer flowctl. Use that flowctl, or another --state-dir.', 'schema', file);
     }
     if (version === SCHEMA_VERSION) return;
     db.run('BEGIN');

@@ -135,10 +135,10 @@ export class FlowStore {
 
     recordRun(run: RunRecord): void {
         this.assertWritable('record a run');
-        if (typeof run.runId !== 'string' || run.runId === '') throw new StoreError('A run needs a non-empty runId to be recorded.');
-        if ((run as { dryRun?: boolean }).dryRun === true) throw new StoreError(`Run ${run.runId} is a dry run: dry runs are not stored.`);
+        if (typeof run.runId !== 'string' || run.runId === '') throw new StoreError('A run needs a non-empty runId to be recorded.', 'invalid');
+        if ((run as { dryRun?: boolean }).dryRun === true) throw new StoreError(`Run ${run.runId} is a dry run: dry runs are not stored.`, 'invalid');
         if (this.sql.get('SELECT 1 AS found FROM runs WHERE run_id = ?', [run.runId])) {
-            throw new StoreError(`Run ${run.runId} is already recorded in ${this.stateDir}: give the new run an id of its own.`);
+            throw new StoreError(`Run ${run.runId} is already recorded in ${this.stateDir}: give the new run an id of its own.`, 'invalid');
         }
         this.write({ k: 'run', run, writer: this.lock!.token });
     }
@@ -146,10 +146,10 @@ export class FlowStore {
     append(event: RunEvent): void {
         this.assertWritable('append an event');
         const run = this.sql.get('SELECT last_seq FROM runs WHERE run_id = ?', [event.runId]);
-        if (!run) throw new StoreError(`Event ${event.type} (seq ${event.seq}) is for run ${event.runId}, which is not recorded in ${this.stateDir}: record the run first.`);
+        if (!run) throw new StoreError(`Event ${event.type} (seq ${event.seq}) is for run ${event.runId}, which is not recorded in ${this.stateDir}: record the run first.`, 'not_found');
         if (!(event.seq > Number(run.last_seq))) {
             throw new StoreError(`Event ${event.type} of run ${event.runId} has seq ${event.seq}, but the store already has seq ${run.last_seq}: ` +
-                'events are appended once each, in order.');
+                'events are appended once each, in order.', 'invalid');
         }
         this.write({ k: 'event', e: event });
     }
@@ -162,10 +162,10 @@ export class FlowStore {
     checkpoint(runId: string, name: string, description?: string): CheckpointInfo {
         this.assertOpen();
         const id = this.resolveRunId(runId);
-        if (name.trim() === '') throw new StoreError('A checkpoint needs a name that is not empty.');
+        if (name.trim() === '') throw new StoreError('A checkpoint needs a name that is not empty.', 'invalid');
         const existing = this.sql.get('SELECT delta_id FROM checkpoint_names WHERE run_id = ? AND name = ?', [id, name]);
         if (existing) {
-            throw new StoreError(`Run ${id} already has a checkpoint named ${name} (checkpoint ${existing.delta_id}): choose another name.`);
+            throw new StoreError(`Run ${id} already has a checkpoint named ${name} (checkpoint ${existing.delta_id}): choose another name.`, 'invalid');
         }
         const delta = Number(this.sql.get('SELECT deltas FROM runs WHERE run_id = ?', [id])!.deltas);
         const record: NewRecord = { k: 'checkpoint', runId: id, name, delta, time: this.clock.now(), ...(description !== undefined ? { description } : {}) };
@@ -298,7 +298,7 @@ export class FlowStore {
         this.assertWritable('remove runs');
         for (const [option, value] of Object.entries(options)) {
             if (value !== undefined && !(typeof value === 'number' && value >= 0)) {
-                throw new StoreError(`gc: ${option} ${value} is not a number of at least 0.`);
+                throw new StoreError(`gc: ${option} ${value} is not a number of at least 0.`, 'invalid');
             }
         }
         const removedRuns = this.removableRuns(options);
@@ -348,12 +348,12 @@ export class FlowStore {
     }
 
     private assertOpen(): void {
-        if (this.closed) throw new StoreError(`The store of ${this.stateDir} is closed.`);
+        if (this.closed) throw new StoreError(`The store of ${this.stateDir} is closed.`, 'closed');
     }
 
     private assertWritable(what: string): void {
         this.assertOpen();
-        if (!this.journal) throw new StoreError(`The store of ${this.stateDir} was opened read-only: it cannot ${what}.`);
+        if (!this.journal) throw new StoreError(`The store of ${this.stateDir} was opened read-only: it cannot ${what}.`, 'read_only');
     }
 
     private warn(message: string): void {
@@ -502,14 +502,14 @@ export class FlowStore {
         if (ref === '') return undefined;
         const matches = this.sql.column('SELECT run_id FROM runs WHERE run_id > ? AND run_id < ? ORDER BY run_id LIMIT 6', [ref, `${ref}\u{10ffff}`]) as string[];
         if (matches.length > 1) {
-            throw new StoreError(`Run id ${ref} is ambiguous: it starts ${matches.slice(0, 5).join(', ')}${matches.length > 5 ? ', ...' : ''}. Give more of the id.`);
+            throw new StoreError(`Run id ${ref} is ambiguous: it starts ${matches.slice(0, 5).join(', ')}${matches.length > 5 ? ', ...' : ''}. Give more of the id.`, 'ambiguous');
         }
         return matches[0];
     }
 
     private resolveRunId(ref: string): string {
         const id = this.findRunId(ref);
-        if (id === undefined) throw new StoreError(`There is no run ${ref} in ${this.stateDir}: \`flowctl runs\` lists the runs there.`);
+        if (id === undefined) throw new StoreError(`There is no run ${ref} in ${this.stateDir}: \`flowctl runs\` lists the runs there.`, 'not_found');
         return id;
     }
 
@@ -522,14 +522,14 @@ export class FlowStore {
                 const names = this.sql.column('SELECT name FROM checkpoint_names WHERE run_id = ? ORDER BY delta_id, name', [runId]) as string[];
                 throw new StoreError(`Run ${runId} has no checkpoint named ${ref}` +
                     (names.length > 0 ? ` (its named checkpoints: ${names.join(', ')})` : ' (it has no named checkpoints)') +
-                    `: give a name or a number from \`flowctl checkpoints ${runId}\`.`);
+                    `: give a name or a number from \`flowctl checkpoints ${runId}\`.`, 'not_found');
             }
         }
         const delta = Number(ref);
         const count = Number(this.sql.get('SELECT deltas FROM runs WHERE run_id = ?', [runId])!.deltas);
         if (!Number.isInteger(delta) || delta < 0 || delta > count) {
             throw new StoreError(`Run ${runId} has no checkpoint ${ref}: its checkpoints are ` +
-                (count > 0 ? `1 to ${count} (0 is its start)` : '0 only (its start): no task has finished yet') + '.');
+                (count > 0 ? `1 to ${count} (0 is its start)` : '0 only (its start): no task has finished yet') + '.', 'not_found');
         }
         return delta;
     }
@@ -582,7 +582,7 @@ function loadDatabase(SQL: SqlJsStatic, stateDir: string, writer: boolean, warn:
             bytes = readFileSync(file);
         } catch (error) {
             if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-            throw new StoreError(`Cannot read ${file}: ${(error as Error).message}.`, file);
+            throw new StoreError(`Cannot read ${file}: ${(error as Error).message}.`, 'io', file);
         }
         let sql: Sql | undefined;
         try {

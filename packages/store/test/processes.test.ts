@@ -14,6 +14,7 @@ describe('the writer lock', () => {
         const dir = stateDir();
         const holder = await startWriter(['hold', dir]);
         const pid = (await holder.waitFor(/^locked /)).split(' ')[1];
+        await expect(FlowStore.open(dir, { lockWaitMs: 0 })).rejects.toMatchObject({ code: 'locked' });
         await expect(FlowStore.open(dir, { lockWaitMs: 0 })).rejects.toThrow(
             new RegExp(`^${dir} is in use by another flowctl process \\(pid ${pid}, since .*\\)\\. Try again when it has finished, ` +
                 `or use another --state-dir\\. If no process ${pid} is running there, delete ${join(dir, LOCK_FILE)}\\.$`));
