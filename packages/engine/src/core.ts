@@ -49,7 +49,8 @@ export interface EngineConfig {
 /** Results a run may reuse, and where they come from. */
 export interface ReuseSource {
     from: { runId: string; checkpoint?: string | number };
-    results: Record<string, { key: string; result: Json }>;
+    /** By task id; `runId` names the run that produced the result when it is not `from`'s. */
+    results: Record<string, { key: string; result: Json; runId?: string }>;
 }
 
 type UnitStatus = 'idle' | 'queued' | 'running' | 'retry_wait' | 'completed' | 'failed' | 'cancelled';
@@ -542,7 +543,7 @@ function afterStartTime(step: Step, task: TaskState): void {
     if (reusable || cacheable) task.cacheKey = fingerprintOf(state, task);
     if (reusable && reusable.key === task.cacheKey) {
         const from = state.config.reuse!.from;
-        emit(step, { type: 'task.reused', task: task.def.id, fromRun: from.runId, checkpoint: from.checkpoint });
+        emit(step, { type: 'task.reused', task: task.def.id, fromRun: reusable.runId ?? from.runId, checkpoint: from.checkpoint });
         task.reused = true;
         task.startedAt = step.now;
         finishTask(step, task, 'completed', { result: reusable.result });

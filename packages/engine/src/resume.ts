@@ -30,7 +30,9 @@ export type ResumeReason =
     | { kind: 'did_not_complete'; status: string }
     | { kind: 'changed_definition' }
     | { kind: 'changed_parameter'; names: string[] }
-    | { kind: 'changed_upstream'; tasks: string[] };
+    | { kind: 'changed_upstream'; tasks: string[] }
+    /** An upstream task ran again in a later resume and produced another result. */
+    | { kind: 'upstream_result_changed'; tasks: string[] };
 
 export interface ResumeStep {
     task: string;
@@ -51,27 +53,42 @@ const ENDED = new Set(['completed', 'failed', 'skipped', 'upstream_failed', 'can
  * Decides, for each task of the target workflow in dependency order, whether it keeps its earlier
  * result. A task downstream of one that runs again is listed as running again too (`changed
  * upstream`); at run time it still keeps its result if that upstream's new result equals the old.
+ *
+ * `sources` is the run resumed from, then the run that one was resumed from, and so on: a resumed
+ * run killed before it got to a task it would have kept has no outcome for it, and the run
+ * before it has. Each task is judged against the nearest run in which it ended.
  */
-export function planResume(source: ResumeSource, target: ResumeTarget): ResumePlan {
-    const ended: Record<string, OutcomeForFingerprint> = Object.create(null);
-    for (const [id, outcome] of Object.entries(source.outcomes)) if (ENDED.has(outcome.status)) ended[id] = outcome;
-    const keys = runFingerprints(source.model, source.params, ended);
-    const reuse: ReuseSource = { from: { runId: source.runId, checkpoint: source.checkpoint }, results: Object.create(null) };
-    for (const [id, outcome] of Object.entries(ended)) {
-        if (outcome.status === 'completed' && keys[id] !== undefined) reuse.results[id] = { key: keys[id], result: outcome.result ?? null };
+export function planResume(sources: ResumeSource | readonly ResumeSource[], target: ResumeTarget): ResumePlan {
+    const chain = Array.isArray(sources) ? sources as readonly ResumeSource[] : [sources as ResumeSource];
+    if (chain.length === 0) throw new Error('planResume needs the run to resume from.');
+    const nearest = new Map<string, { source: ResumeSource; outcome: OutcomeForFingerprint; key?: string }>();
+    for (const source of chain) {
+        const ended: Record<string, OutcomeForFingerprint> = Object.create(null);
+        for (const [id, outcome] of Object.entries(source.outcomes)) if (ENDED.has(outcome.status)) ended[id] = outcome;
+        const keys = runFingerprints(source.model, source.params, ended);
+        for (const [id, outcome] of Object.entries(ended)) {
+            if (!nearest.has(id)) nearest.set(id, { source, outcome, key: keys[id] });
+        }
+    }
+    const first = chain[0];
+    const reuse: ReuseSource = { from: { runId: first.runId, checkpoint: first.checkpoint }, results: Object.create(null) };
+    for (const [id, { source, outcome, key }] of nearest) {
+        if (outcome.status === 'completed' && key !== undefined) reuse.results[id] = { key, result: outcome.result ?? null, runId: source.runId };
     }
 
-    const before = new Map(source.model.tasks.map(task => [task.id, task]));
     const reruns = new Set<string>();
     const steps: ResumeStep[] = [];
     for (const task of dependencyOrder(target.model)) {
-        const old = before.get(task.id);
-        const outcome = ended[task.id];
+        const found = nearest.get(task.id);
+        const old = (found?.source ?? first).model.tasks.find(candidate => candidate.id === task.id);
         let reason: ResumeReason;
-        if (!old) reason = { kind: 'new_task' };
-        else if (!outcome) reason = { kind: 'never_ran' };
-        else if (outcome.status !== 'completed') reason = { kind: 'did_not_complete', status: outcome.status };
-        else reason = changeOf(source, target, old, task) ?? upstreamChange(task.dependencies, reruns) ?? { kind: 'unchanged' };
+        if (!old && !chain.some(source => source.model.tasks.some(candidate => candidate.id === task.id))) reason = { kind: 'new_task' };
+        else if (!found || !old) reason = { kind: 'never_ran' };
+        else if (found.outcome.status !== 'completed') reason = { kind: 'did_not_complete', status: found.outcome.status };
+        else {
+            reason = changeOf(found.source, target, old, task) ?? upstreamChange(task.dependencies, reruns)
+                ?? upstreamMoved(task.dependencies, found.source, nearest) ?? { kind: 'unchanged' };
+        }
         const keep = reason.kind === 'unchanged';
         if (!keep) reruns.add(task.id);
         steps.push({ task: task.id, keep, reason });
@@ -93,6 +110,21 @@ function changeOf(source: ResumeSource, target: ResumeTarget, old: WorkflowModel
 function upstreamChange(dependencies: readonly string[], reruns: ReadonlySet<string>): ResumeReason | undefined {
     const changed = [...new Set(dependencies)].filter(id => reruns.has(id));
     return changed.length > 0 ? { kind: 'changed_upstream', tasks: changed } : undefined;
+}
+
+/**
+ * Upstream tasks whose nearest result is not the one this task's run saw: a later resume ran
+ * them again with another result, so this task's fingerprint no longer matches.
+ */
+function upstreamMoved(dependencies: readonly string[], source: ResumeSource,
+    nearest: ReadonlyMap<string, { source: ResumeSource; outcome: OutcomeForFingerprint }>): ResumeReason | undefined {
+    const moved = [...new Set(dependencies)].filter(id => {
+        const now = nearest.get(id);
+        const then = source.outcomes[id];
+        return now !== undefined && now.source !== source && (then === undefined
+            || now.outcome.status !== then.status || canonicalJson(now.outcome.result ?? null) !== canonicalJson(then.result ?? null));
+    });
+    return moved.length > 0 ? { kind: 'upstream_result_changed', tasks: moved } : undefined;
 }
 
 /** Tasks ordered so that each comes after its dependencies (Kahn's algorithm; cycles last, as declared). */
@@ -131,5 +163,6 @@ export function describeResumeReason(reason: ResumeReason): string {
         case 'changed_parameter': return `changed parameter${reason.names.length === 1 ? '' : 's'} ${reason.names.join(', ')}`;
         case 'changed_upstream': return `changed upstream: ${reason.tasks.join(', ')} run${reason.tasks.length === 1 ? 's' : ''} again ` +
             '(the result is kept if theirs comes out the same)';
+        case 'upstream_result_changed': return `changed upstream result: ${reason.tasks.join(', ')} ran again since and gave another result`;
     }
 }

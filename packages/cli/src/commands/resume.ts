@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import Table from 'cli-table3';
-import { describeResumeReason, planResume, resolveParams, WorkflowConfigError, type ResumePlan } from '@flow/engine';
+import { describeResumeReason, planResume, resolveParams, WorkflowConfigError, type ResumePlan, type ResumeSource } from '@flow/engine';
 import type { Json, WorkflowModel } from '@flow/model';
-import type { RunParent, RunState } from '@flow/store';
+import type { FlowStore, RunParent, RunRecord, RunState } from '@flow/store';
 import { loadAgents, mergeAgents } from '../agents.js';
 import { CliError, ExitCode } from '../cli-error.js';
 import { formatDiagnostic } from '../diagnostics.js';
@@ -58,9 +58,11 @@ async function resume(runId: string, options: ResumeOptions): Promise<number> {
     const reader = await openStore(stateDir, { readOnly: true });
     let run;
     let state: RunState;
+    let sources: ResumeSource[];
     try {
         run = findRun(reader, runId);
         state = storeQuery(() => reader.stateAt(run!.runId, options.fromCheckpoint === undefined ? undefined : checkpointArgument(options.fromCheckpoint)));
+        sources = resumeChain(reader, run.record, state);
     } finally {
         await reader.close();
     }
@@ -76,9 +78,8 @@ async function resume(runId: string, options: ResumeOptions): Promise<number> {
         if (error instanceof WorkflowConfigError) throw new CliError(error.message);
         throw error;
     }
-    const checkpoint = state.at === undefined ? undefined : state.at.name ?? state.at.id;
-    const outcomes = Object.fromEntries(Object.values(state.tasks).map(task => [task.id, { status: task.status, result: task.result }]));
-    const plan = planResume({ runId: record.runId, checkpoint, model: record.model, params: record.params, outcomes }, { model, params });
+    const checkpoint = sources[0].checkpoint;
+    const plan = planResume(sources, { model, params });
 
     if (options.plan) {
         printPlan(plan, options.json === true, record.runId, checkpoint);
@@ -88,6 +89,29 @@ async function resume(runId: string, options: ResumeOptions): Promise<number> {
     const parent: RunParent = { runId: record.runId, checkpoint, mode: continuing ? 'continue' : 'fork' };
     const workspaceDir = await resolveWorkspaceDir(undefined, [file]);
     return executeRun({ file, model, params, workspaceDir, resume: { parent, reuse: plan.reuse } }, { ...options, stateDir });
+}
+
+/** How far back a chain of resumed runs is followed for results a killed resume had not re-recorded. */
+const MAX_CHAIN = 100;
+
+/**
+ * The run resumed from (at the chosen checkpoint), then the run it was itself resumed from (at the
+ * checkpoint it started from), and so on: a resume that was killed before it re-recorded a kept
+ * result still lets the next resume keep it.
+ */
+function resumeChain(store: FlowStore, record: RunRecord, state: RunState): ResumeSource[] {
+    const sourceOf = (run: RunRecord, at: RunState): ResumeSource => ({
+        runId: run.runId, checkpoint: at.at === undefined ? undefined : at.at.name ?? at.at.id, model: run.model, params: run.params,
+        outcomes: Object.fromEntries(Object.values(at.tasks).map(task => [task.id, { status: task.status, result: task.result }]))
+    });
+    const chain = [sourceOf(record, state)];
+    for (let parent = record.parent; parent && chain.length < MAX_CHAIN; ) {
+        const earlier = store.run(parent.runId);
+        if (!earlier) break;
+        chain.push(sourceOf(earlier.record, storeQuery(() => store.stateAt(earlier.runId, parent!.checkpoint))));
+        parent = earlier.record.parent;
+    }
+    return chain;
 }
 
 /** The workflow as its file says now, with --agents; the stored model when the file is gone. */

@@ -61,3 +61,29 @@ describe('a resume plan', () => {
         expect(reasons(definition).load).toBe('changed definition: its command, type, settings or agents changed');
     });
 });
+
+describe('a resume of a resume', () => {
+    // The second run kept extract, ran transform again (another result), and was killed before
+    // it got to load and report.
+    const second: ResumeSource = {
+        ...source({ extract: { status: 'completed', result: 1 }, transform: { status: 'completed', result: 22 } }), runId: 'run-2'
+    };
+
+    test('takes each result from the nearest run in which the task ended', () => {
+        const plan = planResume([second, source(allDone)], { model: pipeline(), params: { region: 'eu', depth: 'basic' } });
+        expect(plan.reuse.results.extract).toMatchObject({ result: 1, runId: 'run-2' });
+        expect(plan.reuse.results.transform).toMatchObject({ result: 22, runId: 'run-2' });
+        expect(plan.reuse.results.report).toMatchObject({ result: 4, runId: 'run-1' });
+        expect(plan.reuse.from.runId).toBe('run-2');
+    });
+
+    test('runs again a task whose upstream result changed in the later run', () => {
+        const plan = planResume([second, source(allDone)], { model: pipeline(), params: { region: 'eu', depth: 'basic' } });
+        expect(reasons(plan)).toEqual({
+            extract: 'unchanged: keeps its result',
+            transform: 'unchanged: keeps its result',
+            load: 'changed upstream result: transform ran again since and gave another result',
+            report: 'unchanged: keeps its result'
+        });
+    });
+});
