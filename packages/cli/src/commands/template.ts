@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { URI, type LangiumDocument } from 'langium';
-import { ast, createFlowServicesWithBuiltins, type FlowServiceSet } from '@flow/language';
+import { ast, createFlowServicesWithBuiltins } from '@flow/language';
 import { CliError, ExitCode } from '../cli-error.js';
 import { countProblems, documentDiagnostics, formatDiagnostic, type CliDiagnostic } from '../diagnostics.js';
 import { displayPath, readTextFile } from '../input-files.js';
@@ -10,9 +10,10 @@ import { writeOutputFile } from '../output-file.js';
 import { collect, parseRunParams } from '../run-params.js';
 import { resolveWorkspaceDir } from '../workspace-loader.js';
 import { BUILTIN_TEMPLATE_FILES } from '../templates/builtin-templates.js';
-import { findTemplate, paramType, readTemplateCatalog, templateProblems } from '../templates/template-catalog.js';
-import { expandTemplate, workflowAsTemplate } from '../templates/template-text.js';
-import { exampleValue, isFlowName, parameterLiterals } from '../templates/template-values.js';
+import { paramType, readTemplateCatalog, templateProblems } from '../templates/template-catalog.js';
+import { makeWorkflowFromTemplate, refuseInstance, refuseTakenName } from '../templates/template-apply.js';
+import { workflowAsTemplate } from '../templates/template-text.js';
+import { exampleValue, isFlowName } from '../templates/template-values.js';
 import { buildWithTexts, formattedText, parseFlowText, templatesFolder } from '../templates/template-workspace.js';
 
 interface WorkspaceOption {
@@ -232,39 +233,24 @@ async function applyTemplate(name: string, options: ApplyOptions): Promise<numbe
     // The templates are the current workspace's, wherever the output goes; it is checked there.
     const workspaceDir = await resolveWorkspaceDir(options.workspace, []);
     const services = await createFlowServicesWithBuiltins();
-    const catalog = await readTemplateCatalog(services, workspaceDir);
-    const template = findTemplate(catalog, name);
-    refuseInstance(template.node, `template ${template.name}`);
-    if (output !== undefined && output === template.file?.file) {
-        throw new CliError(`-o ${options.output}: that is the file of template ${template.name}; write the workflow to another file.`);
-    }
-    const literals = parameterLiterals(template, parseRunParams(options.parameters, options.param));
-
-    const source = template.file ? `${displayPath(template.file.file)}` : 'built-in';
-    const text = expandTemplate(template.node, workflowName, literals, `Made from template ${template.name} (${source}) by flowctl template apply.`);
-    // Standard output is checked as a file of the workspace that is not on disk.
-    const checkedFile = output ?? path.join(workspaceDir, '.flowctl-template-apply.flow');
     const shown = output ? displayPath(output) : '(standard output)';
-    const documents = await buildWithTexts(services, workspaceDir, [...(template.file ? [template.file] : []), { file: checkedFile, text }]);
-
-    if (template.file) {
-        const problems = templateProblems(template, documentDiagnostics(documents.get(template.file.file)!, template.file.file));
-        if (countProblems(problems).errors > 0) {
-            printDiagnostics(problems);
-            process.stderr.write(`${source}: template ${template.name} has errors; fix them first. Nothing was written.\n`);
-            return ExitCode.Problems;
-        }
+    const outcome = await makeWorkflowFromTemplate(services, {
+        workspaceDir, template: name, workflowName, values: parseRunParams(options.parameters, options.param), output,
+        provenance: template => `Made from template ${template.name} (${template.file ? displayPath(template.file.file) : 'built-in'}) by flowctl template apply.`,
+        takenNameAdvice: 'give the new workflow another name with --name'
+    });
+    const { template } = outcome;
+    if (outcome.kind === 'template-has-errors') {
+        printDiagnostics(outcome.diagnostics);
+        process.stderr.write(`${displayPath(template.file!.file)}: template ${template.name} has errors; fix them first. Nothing was written.\n`);
+        return ExitCode.Problems;
     }
-    const document = documents.get(checkedFile)!;
-    const problems = documentDiagnostics(document, checkedFile).map(problem => ({ ...problem, file: shown }));
-    printDiagnostics(problems);
-    if (countProblems(problems).errors > 0) {
+    printDiagnostics(outcome.diagnostics.map(problem => ({ ...problem, file: shown })));
+    if (outcome.kind === 'result-has-errors') {
         process.stderr.write(`${shown}: the workflow made from template ${template.name} would have errors here (see above); nothing was written.\n`);
         return ExitCode.Problems;
     }
-    refuseTakenName(services, workflowName, checkedFile, 'give the new workflow another name with --name');
-
-    const formatted = await formattedText(services, document);
+    const { literals, text: formatted } = outcome;
     if (output === undefined) {
         process.stdout.write(formatted);
         return ExitCode.Ok;
@@ -381,30 +367,6 @@ function splitNames(list: string): string[] {
 
 // ---------------------------------------------------------------------------------------------
 // shared
-
-/**
- * A workflow made with `from` gets its tasks from another template; writing it out would mean
- * merging the two, which these commands do not do.
- */
-function refuseInstance(workflow: ast.Workflow, what: string): void {
-    if (!workflow.base) return;
-    throw new CliError(`${what} is made from template ${workflow.base.$refText} (\`from ${workflow.base.$refText}(...)\`), ` +
-        `which flowctl template cannot write out; use template ${workflow.base.$refText} itself, or copy its tasks into ${workflow.name}.`);
-}
-
-/**
- * Two workflows of one name in a workspace make `from <name>` and run histories ambiguous, so
- * the new one must not take a name another file uses.
- */
-function refuseTakenName(services: FlowServiceSet, name: string, file: string, advice: string): void {
-    const uri = URI.file(file).toString();
-    const taken = services.shared.workspace.IndexManager.allElements(ast.Workflow.$type)
-        .find(description => description.name === name && description.documentUri.toString() !== uri);
-    if (!taken) return;
-    const line = (taken.nameSegment?.range.start.line ?? 0) + 1;
-    throw new CliError(`${displayPath(taken.documentUri.fsPath)}:${line} already declares a workflow named ${name}, ` +
-        `and two of one name would make \`from ${name}\` ambiguous: ${advice}. Nothing was written.`);
-}
 
 function printDiagnostics(diagnostics: readonly CliDiagnostic[]): void {
     for (const diagnostic of diagnostics) process.stderr.write(formatDiagnostic(diagnostic) + '\n');
