@@ -26,7 +26,14 @@ const entries = [
     // The extension, and apart from it what only a run needs (Langium, compiler, engine): the
     // extension requires that bundle on first use, so activation stays light.
     { entryPoints: ['packages/vscode/src/extension.ts'], outfile: 'dist/extension.cjs' },
-    { entryPoints: ['packages/vscode/src/runtime/workflow-runtime.ts'], outfile: 'dist/workflow-runtime.cjs' }
+    { entryPoints: ['packages/vscode/src/runtime/workflow-runtime.ts'], outfile: 'dist/workflow-runtime.cjs' },
+    // The progress panel's webview: browser code, not Node's. Its CSS (with codicons') and the
+    // codicon font land beside it in dist/webview/, the only folder the webview may load from.
+    {
+        entryPoints: ['packages/webview/src/progress/main.ts'], outfile: 'dist/webview/progress.js',
+        platform: 'browser', format: 'iife', target: 'es2022', minify: true, external: [], define: {}, banner: {},
+        loader: { '.ttf': 'file' }, assetNames: '[name]'
+    }
 ];
 
 if (watch) {
