@@ -19,6 +19,20 @@ export async function openStore(stateDir: string, options: Pick<StoreOptions, 'r
     }
 }
 
+/**
+ * A writer if no other process holds the store, else a reader: for commands that write little
+ * (naming a checkpoint) and must work while a run is going.
+ */
+export async function openWriterOrReader(stateDir: string): Promise<FlowStore> {
+    try {
+        return await FlowStore.open(stateDir, { lockWaitMs: 0, onWarning: message => process.stderr.write(`flowctl: warning: ${message}\n`) });
+    } catch (error) {
+        if (error instanceof StoreError && error.code === 'locked') return openStore(stateDir, { readOnly: true });
+        if (error instanceof StoreError) throw new CliError(error.message);
+        throw error;
+    }
+}
+
 /** The run a command names (an id or a unique prefix of one), or a CliError that says what exists. */
 export function findRun(store: FlowStore, id: string): RunSummary & { record: RunRecord } {
     let found: (RunSummary & { record: RunRecord }) | undefined;

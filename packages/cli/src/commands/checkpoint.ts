@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { StoreError } from '@flow/store';
-import { requestCheckpoint } from '../checkpoint-requests.js';
 import { CliError } from '../cli-error.js';
-import { findRun, openStore, storeQuery } from '../run-store.js';
+import { findRun, openWriterOrReader, storeQuery } from '../run-store.js';
 import { resolveStateDir } from '../state-dir.js';
 
 interface CheckpointOptions {
@@ -20,8 +18,8 @@ export function registerCheckpoint(program: Command): void {
         .option('--description <text>', 'what the checkpoint marks')
         .option('--state-dir <dir>', 'the state directory (default: $FLOW_STATE_DIR, else .flow/ here)')
         .addHelpText('after', `
-On a run that is still going, the process running it records the checkpoint (its tasks that
-have ended so far). Resume from it with \`flowctl resume <run> --from-checkpoint <name>\`.
+On a run that is still going, the process running it records the checkpoint (the tasks that
+have ended so far) within a second. Resume from it with \`flowctl resume <run> --from-checkpoint <name>\`.
 
 Examples:
   flowctl checkpoint 3f2a --name after_data_collection --description "Checkpoint after data collection phase"`)
@@ -36,25 +34,17 @@ Examples:
         });
 }
 
+/**
+ * The writer records the checkpoint itself; while a run is going its process holds the lock, so
+ * the name goes through a read-only store's inbox, which that process takes in (within a second)
+ * and every store opened after sees.
+ */
 async function nameCheckpoint(stateDir: string, runId: string, options: CheckpointOptions) {
-    const reader = await openStore(stateDir, { readOnly: true });
-    let run;
+    const store = await openWriterOrReader(stateDir);
     try {
-        run = findRun(reader, runId);
+        const run = findRun(store, runId);
+        return storeQuery(() => store.checkpoint(run.runId, options.name, options.description));
     } finally {
-        await reader.close();
-    }
-    let writer;
-    try {
-        // A running run's writer holds the lock: then ask it; if it is gone, the lock is free.
-        writer = await openStore(stateDir, { lockWaitMs: run.status === 'running' ? 0 : undefined });
-    } catch (error) {
-        if (run.status !== 'running' || !(error instanceof CliError || error instanceof StoreError)) throw error;
-        return requestCheckpoint(stateDir, run.runId, { name: options.name, description: options.description });
-    }
-    try {
-        return storeQuery(() => writer.checkpoint(run.runId, options.name, options.description));
-    } finally {
-        await writer.close();
+        await store.close();
     }
 }

@@ -15,7 +15,6 @@ import { collect, parseRunParams } from '../run-params.js';
 import { chooseViewMode, planLines, RunView, summaryTable } from '../run-view.js';
 import { resolveStateDir } from '../state-dir.js';
 import { resolveWorkspaceDir } from '../workspace-loader.js';
-import { serveCheckpointRequests } from '../checkpoint-requests.js';
 import { openStore } from '../run-store.js';
 
 /** `flowctl run` exits 130 when the user cancelled it, as shells report a Ctrl-C. */
@@ -137,18 +136,15 @@ export async function executeRun(prepared: PreparedRun, options: RunCommandOptio
     };
 
     let handle: RunHandle;
-    let stopServing = (): void => {};
     try {
         store.recordRun({
             runId, workflow: model.name, file: prepared.file, params, model, startedAt: Date.now(), parent: prepared.resume?.parent
         });
-        stopServing = serveCheckpointRequests(store, runId);
         handle = startWorkflow(model, {
             runId, params, maxParallel, timeoutMs, cache: options.cache ? store.cache : false, logDir, onEvent,
             reuse: prepared.resume?.reuse
         });
     } catch (error) {
-        stopServing();
         await store.close();
         throw asCliError(error);
     }
@@ -166,7 +162,6 @@ export async function executeRun(prepared: PreparedRun, options: RunCommandOptio
         return result.status === 'completed' ? ExitCode.Ok : result.status === 'cancelled' ? CANCELLED_EXIT_CODE : ExitCode.Problems;
     } finally {
         stopSignals();
-        stopServing();
         view?.stop();
         await store.close();
     }
