@@ -66,6 +66,13 @@ describe('flowctl compile', () => {
         expect(result.status).toBe(0);
     });
 
+    it('takes -o - as standard output, as convert does', () => {
+        const dir = workspace({ 'clean.flow': clean });
+        const result = flowctl(['compile', 'clean.flow', '-o', '-'], dir);
+        expect(JSON.parse(result.stdout).name).toBe('Clean');
+        expect(existsSync(join(dir, '-'))).toBe(false);
+    });
+
     it('refuses a workflow with errors, printing file:line:col diagnostics, and exits 1', () => {
         const dir = workspace({ 'broken.flow': unresolved });
         const result = flowctl(['compile', 'broken.flow', '-o', 'model.json'], dir);

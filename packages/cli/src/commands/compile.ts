@@ -20,7 +20,7 @@ export function registerCompile(program: Command): void {
         .command('compile')
         .description('Compile a .flow workflow (or import a seed .json workflow) to the JSON workflow model.')
         .argument('<file>', 'a .flow file or a seed .json workflow')
-        .option('-o, --output <model.json>', 'write the model to this file instead of standard output (replaces it)')
+        .option('-o, --output <model.json>', 'write the model to this file (replacing it) instead of standard output; - is standard output')
         .option('--workflow <name>', 'the workflow to compile, when the file declares several (a template too)')
         .option('--workspace <dir>', 'folder whose .flow files are loaded so that references to other files resolve ' +
             '(default: the current directory if the file is inside it, else the file\'s folder)')
@@ -51,7 +51,7 @@ async function compile(file: string, options: CompileOptions): Promise<number> {
         return ExitCode.Problems;
     }
     const json = JSON.stringify(loaded.model, null, 2) + '\n';
-    if (options.output === undefined) {
+    if (options.output === undefined || options.output === '-') {
         process.stdout.write(json);
     } else {
         const output = path.resolve(options.output);
