@@ -17,7 +17,7 @@ import type { TaskOutcome } from '@flow/model';
 import { retryDelay } from './backoff.js';
 import { definitionHash, effectiveRunners, fingerprint, paramsSeenBy, seenParams } from './fingerprint.js';
 import { TaskFailure, WorkflowConfigError, type FailureInfo } from './errors.js';
-import { DEMO_RUNNER_KINDS, TERMINAL_STATUSES, type EventBase, type RunEvent, type RunStatus, type TaskStatus } from './events.js';
+import { DEMO_RUNNER_KINDS, TERMINAL_STATUSES, type EventBase, type ProcessUsage, type RunEvent, type RunStatus, type TaskStatus } from './events.js';
 import { ScoreHeap } from './heap.js';
 import { placeholderRoots } from './interpolate.js';
 import type { AttemptOutcome, AttemptRequest, Effect, EngineInput, RunResult, TaskSummary, UpstreamOutcome } from './protocol.js';
@@ -928,14 +928,14 @@ function attemptSettled(step: Step, attemptId: number, outcome: AttemptOutcome, 
         breakerSuccess(step, unit);
         unit.status = 'completed';
         unit.result = outcome.result;
-        unitFinished(step, unit, outcome.logFile);
+        unitFinished(step, unit, outcome.logFile, outcome.usage);
         return;
     }
     const error = aborted ?? (outcome.ok ? undefined : outcome.error)!;
     if (error.kind !== 'cancelled') breakerFailure(step, unit);
     emit(step, {
         type: 'task.attempt_failed', task: task.def.id, attempt: unit.attempt, item: itemOf(unit),
-        agent: unit.agent?.def.name, error, logFile: outcome.logFile
+        agent: unit.agent?.def.name, error, logFile: outcome.logFile, usage: outcome.usage
     });
     if (state.lifecycle !== 'running' || task.stopping || error.kind === 'cancelled') {
         unit.status = 'cancelled';
@@ -1063,27 +1063,30 @@ function applyRecovery(step: Step, unit: UnitState, error: FailureInfo): boolean
     }
 }
 
-/** A unit reached a final status; finishes its task when it was the task's last unit. */
-function unitFinished(step: Step, unit: UnitState, logFile?: string): void {
+/**
+ * A unit reached a final status; finishes its task when it was the task's last unit. `logFile`
+ * and `usage` are those of the unit's successful attempt.
+ */
+function unitFinished(step: Step, unit: UnitState, logFile?: string, usage?: ProcessUsage): void {
     const task = unit.task;
     task.unitsDone++;
     if (unit.status !== 'completed') task.unitsFailed++;
     if (task.def.kind === 'batch') {
         emit(step, {
             type: 'batch.progress', task: task.def.id, item: unit.item, ok: unit.status === 'completed',
-            done: task.unitsDone, failed: task.unitsFailed, total: task.units.length
+            done: task.unitsDone, failed: task.unitsFailed, total: task.units.length, usage
         });
         if (unit.status === 'failed' && task.def.batch?.onFailure === 'stop' && !task.stopping) stopUnits(step, task, 'another item of the batch failed');
     }
     if (task.unitsDone < task.units.length) return;
-    finishUnits(step, task, logFile);
+    finishUnits(step, task, logFile, usage);
 }
 
-function finishUnits(step: Step, task: TaskState, logFile?: string): void {
+function finishUnits(step: Step, task: TaskState, logFile?: string, usage?: ProcessUsage): void {
     const units = task.units;
     if (task.def.kind !== 'batch') {
         const unit = units[0];
-        if (unit.status === 'completed') finishTask(step, task, 'completed', { result: unit.result ?? null, logFile });
+        if (unit.status === 'completed') finishTask(step, task, 'completed', { result: unit.result ?? null, logFile, usage });
         else if (unit.status === 'cancelled') finishTask(step, task, 'cancelled', { error: unit.error, reason: unit.error?.message });
         else finishTask(step, task, 'failed', { error: unit.error });
         return;
@@ -1262,6 +1265,7 @@ interface FinishDetails {
     error?: FailureInfo;
     reason?: string;
     logFile?: string;
+    usage?: ProcessUsage;
 }
 
 /**
@@ -1304,7 +1308,7 @@ function settleTask(step: Step, task: TaskState, status: TaskStatus, details: Fi
             state.completionOrder.push(task);
             emit(step, {
                 type: 'task.completed', task: id, result: details.result ?? null, attempts, durationMs,
-                agent: task.lastAgent, fromCache: task.fromCache, logFile: details.logFile,
+                agent: task.lastAgent, fromCache: task.fromCache, logFile: details.logFile, usage: details.usage,
                 ...(task.reused ? { reused: state.config.reuse!.from } : {})
             });
             // A result made with a `modify` rule's values is not what the key describes.

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { Clock } from './clock.js';
 import { TaskFailure } from './errors.js';
+import type { ProcessUsage } from './events.js';
 import type { AttemptOutcome, AttemptRequest } from './protocol.js';
 import { discardLog, fileLog } from './runners/output.js';
 import type { RunnerRegistry } from './runners/registry.js';
@@ -47,12 +48,17 @@ export class InProcessDispatcher implements Dispatcher {
         const file = this.options.logDir ? fileLog(join(this.options.logDir, logFileName(request)), { maxBytes: this.options.maxLogBytes }) : undefined;
         const log = file ?? discardLog;
         let outcome: AttemptOutcome;
+        let usage: ProcessUsage | undefined;
+        const reportUsage = (measured: ProcessUsage): void => {
+            usage = measured;
+        };
         try {
-            const result = await runner.run({ request, signal, clock: this.options.clock, workflowDir: this.options.workflowDir, log });
+            const result = await runner.run({ request, signal, clock: this.options.clock, workflowDir: this.options.workflowDir, log, reportUsage });
             outcome = { ok: true, result: result === undefined ? null : result };
         } catch (error) {
             outcome = { ok: false, error: TaskFailure.from(error).toJSON() };
         }
+        if (usage) outcome.usage = usage;
         await log.close();
         if (file?.error) {
             // A log that cannot be written must not fail the work it records; say so once and go on.

@@ -38,6 +38,17 @@ export interface EventBase {
     time: number;
 }
 
+/**
+ * What an attempt's processes used, as the runner measured it (the `shell` runner does; other
+ * runners report nothing). docs/runners.md says what is counted.
+ */
+export interface ProcessUsage {
+    /** User plus system CPU time of the command and the processes it waited for, in ms. */
+    cpuMs: number;
+    /** Real time from the command's start to its exit, in ms (not the run's clock). */
+    wallMs: number;
+}
+
 /** A runner kind whose work is a demonstration (`sleep`, `echo`, `fail`), said so in every view. */
 export const DEMO_RUNNER_KINDS: ReadonlySet<string> = new Set(['sleep', 'echo', 'fail']);
 
@@ -57,7 +68,11 @@ export type RunEvent = EventBase & (
         demo: boolean;
         timeoutMs?: number;
     }
-    | { type: 'task.attempt_failed'; task: string; attempt: number; item?: number; agent?: string; error: FailureInfo; logFile?: string }
+    | {
+        type: 'task.attempt_failed'; task: string; attempt: number; item?: number; agent?: string; error: FailureInfo; logFile?: string;
+        /** What the failed attempt's processes used, when its runner measured it. */
+        usage?: ProcessUsage;
+    }
     | { type: 'task.retry_scheduled'; task: string; item?: number; nextAttempt: number; delayMs: number; kind: string }
     | { type: 'task.timed_out'; task: string; attempt: number; item?: number; timeoutMs: number }
     | {
@@ -65,6 +80,8 @@ export type RunEvent = EventBase & (
         agent?: string; fromCache: boolean; logFile?: string;
         /** Set when the result was reused from the run (and checkpoint) a resume started from, instead of running. */
         reused?: { runId: string; checkpoint?: string | number };
+        /** What the attempt that completed the task used, when its runner measured it (a batch's items report theirs in `batch.progress`). */
+        usage?: ProcessUsage;
     }
     | { type: 'task.failed'; task: string; error: FailureInfo; attempts: number; durationMs: number; escalated: boolean }
     | {
@@ -78,7 +95,11 @@ export type RunEvent = EventBase & (
     | { type: 'task.reused'; task: string; fromRun: string; checkpoint?: string | number }
     | { type: 'task.recovery'; task: string; item?: number; action: 'reassign' | 'retry' | 'modify'; detail: string }
 
-    | { type: 'batch.progress'; task: string; item: number; ok: boolean; done: number; failed: number; total: number }
+    | {
+        type: 'batch.progress'; task: string; item: number; ok: boolean; done: number; failed: number; total: number;
+        /** What the item's successful attempt used, when its runner measured it (a failed one's is in `task.attempt_failed`). */
+        usage?: ProcessUsage;
+    }
 
     | { type: 'breaker.opened'; agent: string; failures: number; recoveryMs: number }
     | { type: 'breaker.half_open'; agent: string; probes: number }

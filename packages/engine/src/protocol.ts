@@ -6,7 +6,7 @@
  */
 import type { Json, RunnerDef } from '@flow/model';
 import type { FailureInfo } from './errors.js';
-import type { RunEvent, RunStatus, TaskStatus } from './events.js';
+import type { ProcessUsage, RunEvent, RunStatus, TaskStatus } from './events.js';
 
 /** What a task exposes to the tasks after it (as `name.result`, `name.status`). */
 export interface UpstreamOutcome {
@@ -47,10 +47,10 @@ export interface AttemptRequest {
     timeoutMs?: number;
 }
 
-/** How an attempt ended, as the dispatcher reports it. */
+/** How an attempt ended, as the dispatcher reports it; `usage` when the runner measured its processes. */
 export type AttemptOutcome =
-    | { ok: true; result: Json; logFile?: string }
-    | { ok: false; error: FailureInfo; logFile?: string };
+    | { ok: true; result: Json; logFile?: string; usage?: ProcessUsage }
+    | { ok: false; error: FailureInfo; logFile?: string; usage?: ProcessUsage };
 
 /** Inputs of the core's `transition`. Every input carries the time it happened. */
 export type EngineInput =

@@ -5,6 +5,7 @@
  */
 import type { Json } from '@flow/model';
 import type { Clock } from '../clock.js';
+import type { ProcessUsage } from '../events.js';
 import type { AttemptRequest } from '../protocol.js';
 import type { LogSink } from './output.js';
 
@@ -18,6 +19,8 @@ export interface RunnerContext {
     workflowDir: string;
     /** Where the attempt's output goes (a log file, or nowhere). */
     log: LogSink;
+    /** Takes what the attempt's processes used, from a runner that measures it, before it settles. */
+    reportUsage?(usage: ProcessUsage): void;
 }
 
 export interface TaskRunner {

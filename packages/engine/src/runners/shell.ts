@@ -20,13 +20,16 @@
  *   only once nothing of it runs, so a retry never overlaps with the remains of the attempt
  *   before it. Processes a command leaves running in the background when it exits are stopped
  *   the same way: a task's processes never outlive it.
+ * - CPU time: an EXIT trap has the shell write `times` (its own and its waited-for children's
+ *   CPU) to a file as it exits, reported with the wall time through `reportUsage`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Json } from '@flow/model';
 import { TaskFailure } from '../errors.js';
+import type { ProcessUsage } from '../events.js';
 import { interpolate, plainText } from '../interpolate.js';
 import { LastLine, OutputTail } from './output.js';
 import { ProcessTree } from './process-tree.js';
@@ -235,11 +238,13 @@ export class ShellRunner implements TaskRunner {
             attempt: request.attempt, agent: request.agent ?? null, item: request.item ?? null,
             params: request.params, upstream: request.upstream, inputs: request.inputs, metadata: request.metadata
         }));
+        const usageFile = `${contextFile.slice(0, -'.json'.length)}.times`;
         try {
             const env = this.environment(context, contextFile, prepared.values);
-            return await this.execute(prepared.command, env, context);
+            return await this.execute(measured(prepared.command, usageFile), env, context, usageFile);
         } finally {
             rmSync(contextFile, { force: true });
+            rmSync(usageFile, { force: true });
         }
     }
 
@@ -282,7 +287,7 @@ export class ShellRunner implements TaskRunner {
         return env;
     }
 
-    private execute(command: string, env: NodeJS.ProcessEnv, context: RunnerContext): Promise<Json> {
+    private execute(command: string, env: NodeJS.ProcessEnv, context: RunnerContext, usageFile: string): Promise<Json> {
         const { signal, log } = context;
         return new Promise<Json>((resolve, reject) => {
             const stdout = new OutputTail(this.tailBytes);
@@ -297,6 +302,8 @@ export class ShellRunner implements TaskRunner {
                 reject(cannotStart(error as NodeJS.ErrnoException, this.shell));
                 return;
             }
+            const spawnedAt = performance.now();
+            let wallMs = 0;
             // Without a pid the spawn failed; the 'error' event says why.
             const tree = child.pid !== undefined ? new ProcessTree(child.pid) : undefined;
             if (tree) {
@@ -363,6 +370,8 @@ export class ShellRunner implements TaskRunner {
                     this.live.delete(tree);
                     runningTrees.delete(tree);
                 }
+                const usage = readUsage(usageFile, wallMs);
+                if (usage) context.reportUsage?.(usage);
                 if (signal.aborted) {
                     reject(signal.reason instanceof TaskFailure ? signal.reason : TaskFailure.cancelled('the attempt was stopped'));
                     return;
@@ -388,6 +397,7 @@ export class ShellRunner implements TaskRunner {
             });
             child.on('exit', (code, exitSignal) => {
                 exit = { code, signal: exitSignal };
+                wallMs = Math.round(performance.now() - spawnedAt);
                 if (!signal.aborted && tree?.alive()) {
                     const pids = tree.members();
                     const which = pids.length > 0 ? `${pids.length} process(es) running (pid ${pids.join(', ')})` : 'processes running in its process group';
@@ -402,6 +412,39 @@ export class ShellRunner implements TaskRunner {
             });
         });
     }
+}
+
+/**
+ * The command with an EXIT trap that has the shell write `times` to `usageFile` as it exits:
+ * the user and system CPU time of the shell and of every process it waited for (which includes
+ * what those waited for). Node cannot ask the kernel for a child's resource usage, and the shell
+ * is the one process that waits for all of the command's foreground work. On the command's own
+ * line, so the shell's messages keep their line numbers; a syntax error on that line stops the
+ * shell before the trap is set, exactly as before.
+ */
+function measured(command: string, usageFile: string): string {
+    return `trap ${shellQuote(`times >${shellQuote(usageFile)}`)} EXIT; ${command}`;
+}
+
+function shellQuote(text: string): string {
+    return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The CPU time `times` wrote (two lines, the shell's and its children's, `<m>m<s>s` user and
+ * system each), or undefined when the shell did not write it: it was killed, replaced itself
+ * (`exec`), or the command set an EXIT trap of its own.
+ */
+function readUsage(usageFile: string, wallMs: number): ProcessUsage | undefined {
+    let text: string;
+    try {
+        text = readFileSync(usageFile, 'utf8');
+    } catch {
+        return undefined;
+    }
+    const times = [...text.matchAll(/(\d+)m(\d+(?:\.\d+)?)s/g)].map(([, minutes, seconds]) => Number(minutes) * 60 + Number(seconds));
+    if (times.length !== 4 || !times.every(Number.isFinite)) return undefined;
+    return { cpuMs: Math.round(times.reduce((sum, value) => sum + value, 0) * 1000), wallMs };
 }
 
 /** The result of a command that exited, or the failure it is. */
