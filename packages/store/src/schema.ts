@@ -112,6 +112,12 @@ export const MIGRATIONS: readonly string[] = [
     );
     CREATE INDEX cache_by_use ON cache (used);
     ALTER TABLE runs ADD COLUMN writer TEXT;
+    `,
+    // 2 → 3: what each attempt's processes used, from the \`usage\` of the event that ended it
+    // (NULL where the runner measured nothing, and for attempts recorded before).
+    `
+    ALTER TABLE attempts ADD COLUMN cpu_ms INTEGER;
+    ALTER TABLE attempts ADD COLUMN wall_ms INTEGER;
     `
 ];
 

@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import type { FailureInfo, RunEvent } from '@flow/engine';
 import type { Json } from '@flow/model';
 import type { SqlJsStatic, SqlValue } from 'sql.js';
+import { computeAnalytics, type AnalyticsQuery, type AnalyticsReport } from './analytics.js';
 import { StoreResultCache } from './cache.js';
 import { StoreError } from './errors.js';
 import { JournalWriter, listSegments, readSegment, syncDirectory, truncateSegment } from './journal.js';
@@ -273,6 +274,8 @@ export class FlowStore {
     attempts(runId: string, task: string): Array<{
         attempt: number; item?: number; agent?: string; runner?: string; startedAt: number; finishedAt?: number; ok?: boolean;
         error?: FailureInfo; logFile?: string;
+        /** What the attempt's processes used, when its runner measured it. */
+        cpuMs?: number; wallMs?: number;
     }> {
         this.assertOpen();
         const id = this.resolveRunId(runId);
@@ -285,8 +288,15 @@ export class FlowStore {
             ...(row.finished_at !== null ? { finishedAt: Number(row.finished_at) } : {}),
             ...(row.ok !== null ? { ok: row.ok === 1 } : {}),
             ...(row.error !== null ? { error: JSON.parse(row.error as string) } : {}),
-            ...(row.log_file !== null ? { logFile: row.log_file as string } : {})
+            ...(row.log_file !== null ? { logFile: row.log_file as string } : {}),
+            ...(row.cpu_ms !== null ? { cpuMs: Number(row.cpu_ms), wallMs: Number(row.wall_ms) } : {})
         }));
+    }
+
+    /** Analytics of the runs that started in a timeframe, computed with SQL on the database as it is now (analytics.ts). */
+    analytics(query: AnalyticsQuery = {}): AnalyticsReport {
+        this.assertOpen();
+        return computeAnalytics(this.sql.db, query, this.clock.now(), this.readOnly ? this.liveWriter?.token ?? null : undefined);
     }
 
     /**

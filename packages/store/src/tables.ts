@@ -113,20 +113,26 @@ export class Tables {
             }
             case 'task.attempt_failed': {
                 this.sql.run(
-                    `UPDATE attempts SET finished_at = ?, ok = 0, error = ?, log_file = ?
+                    `UPDATE attempts SET finished_at = ?, ok = 0, error = ?, log_file = ?, cpu_ms = ?, wall_ms = ?
                      WHERE run_id = ? AND task_id = ? AND item = ? AND attempt = ?`,
-                    [time, JSON.stringify(event.error), event.logFile ?? null, runId, event.task, event.item ?? -1, event.attempt]
+                    [time, JSON.stringify(event.error), event.logFile ?? null, event.usage?.cpuMs ?? null, event.usage?.wallMs ?? null,
+                        runId, event.task, event.item ?? -1, event.attempt]
                 );
                 if (event.logFile !== undefined) this.saveTask(runId, event.task, { ...this.task(runId, event.task), logFile: event.logFile });
                 return;
             }
             case 'batch.progress':
-                this.sql.run('UPDATE attempts SET finished_at = ?, ok = ? WHERE run_id = ? AND task_id = ? AND item = ? AND finished_at IS NULL',
-                    [time, event.ok ? 1 : 0, runId, event.task, event.item]);
+                this.sql.run('UPDATE attempts SET finished_at = ?, ok = ?, cpu_ms = ?, wall_ms = ? WHERE run_id = ? AND task_id = ? AND item = ? AND finished_at IS NULL',
+                    [time, event.ok ? 1 : 0, event.usage?.cpuMs ?? null, event.usage?.wallMs ?? null, runId, event.task, event.item]);
                 return;
             case 'task.completed': {
                 const extras = event as CompletedExtras;
                 const state = this.task(runId, event.task);
+                if (event.usage) {
+                    // The attempt that completed the task, still open until finishTask closes it.
+                    this.sql.run('UPDATE attempts SET cpu_ms = ?, wall_ms = ? WHERE run_id = ? AND task_id = ? AND item = -1 AND finished_at IS NULL',
+                        [event.usage.cpuMs, event.usage.wallMs, runId, event.task]);
+                }
                 const { error: _error, reason: _reason, ...rest } = state;
                 this.finishTask(runId, event, state.status, {
                     ...rest,
