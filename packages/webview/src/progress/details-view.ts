@@ -173,24 +173,22 @@ function facts(task: GraphTask, view: TaskView): HTMLElement {
 }
 
 function scoreTable(score: ScoreExplanation): HTMLElement {
-    const rows = (['deadline', 'value', 'resources', 'dependents'] as const).map(name => {
+    const row = (name: string, raw: string, weight: string, points: string, detail: string): HTMLElement[] => [
+        h('tr', { class: 'factor' }, h('td', { text: name }), h('td', { class: 'num', text: raw }), h('td', { class: 'num', text: weight }), h('td', { class: 'num', text: points })),
+        h('tr', { class: 'factor-detail' }, h('td', { class: 'muted', attrs: { colspan: '4' }, text: detail }))
+    ];
+    const factors = (['deadline', 'value', 'resources', 'dependents'] as const).flatMap(name => {
         const factor = score.factors[name];
-        return h('tr', {},
-            h('td', { text: name }),
-            h('td', { class: 'num', text: formatScore(factor.raw) }),
-            h('td', { text: factor.curve }),
-            h('td', { class: 'num', text: formatScore(factor.weight) }),
-            h('td', { class: 'num', text: `+${formatScore(score.parts[name])}` }),
-            h('td', { class: 'muted', text: factor.detail }));
+        return row(name, formatScore(factor.raw), `${formatScore(factor.weight)} ${factor.curve}`, `+${formatScore(score.parts[name])}`, factor.detail);
     });
     return h('table', { class: 'score' },
-        h('thead', {}, h('tr', {}, ...['factor', 'raw', 'curve', 'weight', 'points', ''].map(text => h('th', { text })))),
+        h('thead', {}, h('tr', {}, ...['factor', 'raw', 'weight, curve', 'points'].map(text => h('th', { text })))),
         h('tbody', {},
-            h('tr', {}, h('td', { text: `level ${score.level}` }), h('td'), h('td'), h('td'), h('td', { class: 'num', text: formatScore(score.parts.level) }), h('td', { class: 'muted', text: 'the priority level\'s weight' })),
-            ...rows,
-            h('tr', {}, h('td', { text: 'aging' }), h('td', { class: 'num', text: String(score.aging.intervals) }), h('td'), h('td', { class: 'num', text: `×${formatScore(score.aging.factor)}` }),
-                h('td', { class: 'num', text: `+${formatScore(score.parts.aging)}` }), h('td', { class: 'muted', text: `waited ${formatDuration(score.aging.waitedMs)}` }))),
-        h('tfoot', {}, h('tr', {}, h('td', { text: 'score' }), h('td'), h('td'), h('td'), h('td', { class: 'num', text: formatScore(score.score) }), h('td'))));
+            ...row(`level ${score.level}`, '', '', formatScore(score.parts.level), 'the priority level\'s weight, which the factors add to'),
+            ...factors,
+            ...row('aging', `${score.aging.intervals}×`, `×${formatScore(score.aging.factor)}`, `+${formatScore(score.parts.aging)}`,
+                `waited ${formatDuration(score.aging.waitedMs)} in the queue; each interval waited multiplies the score`)),
+        h('tfoot', {}, h('tr', {}, h('td', { text: 'score' }), h('td'), h('td'), h('td', { class: 'num', text: formatScore(score.score) }))));
 }
 
 function section(title: string, body: HTMLElement, action?: HTMLElement): HTMLElement {

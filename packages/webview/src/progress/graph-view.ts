@@ -23,13 +23,20 @@ export const STATUS_LOOK: Record<TaskStatus, { icon: string; label: string }> = 
 };
 
 const LABEL_CHARS = 22;
+/** The smallest scale "fit to width" uses: node labels stay readable (about 9 px). */
+const MIN_FIT_SCALE = 0.72;
 
 export class GraphView {
     readonly element: SVGSVGElement;
     private readonly nodes = new Map<string, { group: SVGGElement; icon: SVGTextElement; status: SVGTextElement; title: SVGTitleElement }>();
     private selected?: string;
 
+    private readonly layoutWidth: number;
+    private readonly layoutHeight: number;
+
     constructor(private readonly graph: ProgressGraph, layout: GraphLayout, private readonly onSelect: (task: string) => void) {
+        this.layoutWidth = Math.max(1, layout.width);
+        this.layoutHeight = Math.max(1, layout.height);
         this.element = svg('svg', {
             class: 'graph', width: Math.ceil(layout.width), height: Math.ceil(layout.height),
             viewBox: `0 0 ${Math.ceil(layout.width)} ${Math.ceil(layout.height)}`, role: 'group', 'aria-label': `Tasks of ${graph.workflow}`
@@ -78,6 +85,16 @@ export class GraphView {
             this.nodes.set(task.id, { group, icon, status, title });
             this.element.append(group);
         }
+    }
+
+    /**
+     * Scales the drawing to `width` (fitted) or shows it at its actual size. Fitted, it never
+     * grows, and shrinks at most to `MIN_FIT_SCALE`: smaller text cannot be read, and the panel scrolls instead.
+     */
+    size(width: number | undefined): void {
+        const scale = width === undefined ? 1 : Math.min(1, Math.max(MIN_FIT_SCALE, width / this.layoutWidth));
+        this.element.setAttribute('width', String(Math.ceil(this.layoutWidth * scale)));
+        this.element.setAttribute('height', String(Math.ceil(this.layoutHeight * scale)));
     }
 
     /** Shows each given task's status on its node. */

@@ -6,7 +6,7 @@
 import '@vscode/codicons/dist/codicon.css';
 import './progress.css';
 import type { ProgressHostMessage, ProgressRunInfo, ProgressSavedState, ProgressViewMessage } from '../../../vscode/src/shared/messages.js';
-import { h } from '../shared/dom.js';
+import { codicon, h } from '../shared/dom.js';
 import { vscodeApi } from '../shared/vscode-api.js';
 import { DetailsView } from './details-view.js';
 import { GraphView } from './graph-view.js';
@@ -26,7 +26,7 @@ const api = vscodeApi<SavedState, ProgressViewMessage>();
 const post = (message: ProgressViewMessage): void => api.postMessage(message);
 
 const header = new HeaderView();
-const graphHost = h('div', { class: 'graph-host' });
+const graphHost = h('div', { class: 'graph-host fit' });
 const details = new DetailsView({
     requestLog: (task, attempt, item) => post({ type: 'requestLog', task, attempt, ...(item === undefined ? {} : { item }) }),
     requestScore: task => post({ type: 'requestScore', task }),
@@ -38,7 +38,8 @@ const legend = h('footer', { class: 'legend muted' },
     ...(['pending', 'ready', 'running', 'completed', 'failed', 'skipped'] as const).map(status =>
         h('span', { class: `legend-item status-${status}` }, h('span', { class: 'swatch' }), status === 'ready' ? 'queued' : status)),
     h('span', { class: 'legend-item' }, h('span', { class: 'edge-sample' }), 'after'),
-    h('span', { class: 'legend-item' }, h('span', { class: 'edge-sample derived' }), 'phase/stream order'));
+    h('span', { class: 'legend-item' }, h('span', { class: 'edge-sample derived' }), 'phase/stream order'),
+    zoomButton());
 document.body.append(header.element, body, legend);
 
 let state: SavedState | undefined = api.getState();
@@ -107,6 +108,7 @@ function build(): void {
     graphView.update(current.view.tasks);
     graphView.select(current.selected);
     graphHost.replaceChildren(graphView.element);
+    fitGraph();
     document.title = `Flow: ${current.run.workflow}`;
     renderHeader();
     showDetails();
@@ -129,6 +131,30 @@ function showDetails(): void {
     if (!state) return;
     const task = state.graph.tasks.find(candidate => candidate.id === state!.selected);
     details.show(task, task ? state.view.tasks[task.id] : undefined, detached === undefined);
+}
+
+function fitGraph(): void {
+    // The host's width without its padding: what the drawing may take without a scroll bar.
+    graphView?.size(graphHost.classList.contains('fit') ? graphHost.clientWidth - 12 : undefined);
+}
+
+new ResizeObserver(fitGraph).observe(graphHost);
+
+/** Switches the graph between fitted to the panel's width and actual size (for a graph too large to read fitted). */
+function zoomButton(): HTMLElement {
+    const button = h('button', { class: 'link-button zoom' });
+    const show = (): void => {
+        const fitted = graphHost.classList.contains('fit');
+        button.replaceChildren(codicon(fitted ? 'zoom-in' : 'screen-normal'), fitted ? ' Actual size' : ' Fit to width');
+        button.title = fitted ? 'Show the graph at its actual size' : 'Shrink the graph to the panel\'s width';
+    };
+    button.addEventListener('click', () => {
+        graphHost.classList.toggle('fit');
+        fitGraph();
+        show();
+    });
+    show();
+    return button;
 }
 
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
