@@ -43,7 +43,9 @@ describe('shell runner: stopping a command stops everything it started', () => {
     });
 
     it('sends SIGKILL after the grace period to a command that survives SIGTERM', async () => {
-        const runner = new ShellRunner({ killGraceMs: 200 });
+        // The grace must outlast the shell's wait to run its trap (after the current sleep), even
+        // on a loaded machine, or the SIGKILL comes first and the test shows nothing.
+        const runner = new ShellRunner({ killGraceMs: 2000 });
         const task = start(runner, `
             trap 'echo got TERM >> trapped' TERM
             echo $$ >> pids
