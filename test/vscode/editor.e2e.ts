@@ -15,6 +15,7 @@ import { CodeServer, type CodeServerOptions } from './harness/code-server.js';
 import { runExtensionHostSuite } from './harness/extension-host.js';
 import { REPORT_START } from './suite/report-start.js';
 import { NODE24, REPO_ROOT, requireTools } from './harness/tools.js';
+import type { FrameLocator } from 'playwright-core';
 import { FAILURE_DIR, Workbench } from './harness/workbench.js';
 
 const FIXTURE = path.join(REPO_ROOT, 'test/vscode/fixtures/workspace');
@@ -124,6 +125,117 @@ describe('UI in a trusted workspace', () => {
         await workbench.statusBarItem('Hello completed').click();
         await workbench.page.locator('.panel .monaco-editor .view-lines', { hasText: 'sign completed' }).waitFor();
         await workbench.screenshot('run-output');
+    });
+
+    it('follows a run in the progress panel: its graph, its percentage to 100 %, a waiting task\'s reasons, a task\'s log', async () => {
+        const workbench = editor.workbench();
+        await workbench.runCommand('View: Hide Panel');
+        const webview = await runPipelineAndShowProgress(workbench);
+        const tasks = webview.locator('svg.graph g.task');
+        expect(await tasks.evaluateAll(nodes => nodes.map(node => node.getAttribute('data-task')))).toEqual(['fetch', 'compile', 'bundle', 'pages', 'index', 'publish']);
+        await webview.locator('svg.graph .cluster-label', { hasText: 'stream docs' }).waitFor();
+
+        // pages holds pool packer's one slot for 6 s; bundle queues behind it once compile is done.
+        const bundle = webview.locator('g.task[data-task="bundle"][data-status="ready"]');
+        await bundle.waitFor();
+        await workbench.screenshot('progress-panel');
+        await bundle.click();
+        await webview.locator('.waiting-for li', { hasText: 'pool packer is full: 1 of 1 slots taken by pages' }).waitFor();
+        await webview.locator('table.score tfoot', { hasText: 'score' }).waitFor();
+        await workbench.screenshot('progress-task-details');
+
+        await webview.locator('.percent', { hasText: /^100 %$/ }).waitFor();
+        await webview.locator('.run-status', { hasText: 'completed' }).waitFor();
+        expect(await webview.locator('g.task[data-status="completed"]').count()).toBe(6);
+
+        await webview.locator('g.task[data-task="compile"]').click();
+        await webview.locator('.details h2', { hasText: 'compile' }).waitFor();
+        await webview.locator('.log-text', { hasText: 'compiled' }).waitFor();
+    });
+
+    it('brings the progress panel back after a window reload, saying the run is no longer followed', async () => {
+        const workbench = editor.workbench();
+        await workbench.page.reload();
+        await workbench.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+        const webview = workbench.webview();
+        await webview.locator('.detached', { hasText: /no longer followed live.*Shown is the run as it ended/ }).waitFor({ timeout: 60_000 });
+        await webview.locator('.percent', { hasText: /^100 %$/ }).waitFor();
+        expect(await webview.locator('g.task[data-status="completed"]').count()).toBe(6);
+    });});
+
+/** Runs pipeline.flow from the palette and opens its progress panel (picking its run when the window has several). */
+async function runPipelineAndShowProgress(workbench: Workbench): Promise<FrameLocator> {
+    await workbench.openFile('pipeline.flow');
+    await workbench.runCommand('Flow: Run Workflow');
+    await workbench.statusBarItem('Pipeline').waitFor();
+    await workbench.runCommand('Flow: Show Run Progress');
+    const webview = workbench.webview();
+    const pipelineRow = workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Pipeline' }).first();
+    await Promise.race([pipelineRow.waitFor(), webview.locator('svg.graph').waitFor()]);
+    if (await pipelineRow.isVisible()) await pipelineRow.click();
+    await webview.locator('svg.graph').waitFor();
+    return webview;
+}
+
+describe('UI in a light theme', () => {
+    const editor = useEditor(() => ({ vsix, settings: { 'workbench.colorTheme': 'Default Light Modern' } }));
+    beforeAll(async () => editor.workbench().open(editor.server().workbenchUrl()));
+
+    it('draws the progress panel in the theme\'s colours', async () => {
+        const workbench = editor.workbench();
+        const webview = await runPipelineAndShowProgress(workbench);
+        await webview.locator('.percent', { hasText: /^100 %$/ }).waitFor();
+        await webview.locator('g.task[data-task="bundle"]').click();
+        await webview.locator('.log-text', { hasText: 'bundled' }).waitFor();
+        await workbench.screenshot('progress-panel-light');
+    });
+});
+
+describe('UI: the Flow view, CodeLens and the palette', () => {
+    const editor = useEditor(() => ({ vsix }));
+    beforeAll(async () => editor.workbench().open(editor.server().workbenchUrl()));
+
+    it('lists every Flow command in the palette', async () => {
+        const workbench = editor.workbench();
+        await workbench.openFile('hello.flow');
+        const titles = ['Run Workflow', 'Run Task', 'Dry Run', 'Cancel Run', 'Compile to JSON', 'Open Task Log', 'New Workflow from Template', 'Refresh Workflows'];
+        for (const title of titles) await (await workbench.paletteRow(`Flow: ${title}`)).waitFor();
+        await workbench.page.keyboard.press('Escape');
+        // Converting is offered where there is JSON to convert.
+        await workbench.openFile('research.json');
+        await (await workbench.paletteRow('Flow: Convert JSON to .flow')).waitFor();
+        await workbench.page.keyboard.press('Escape');
+    });
+
+    it('shows the workspace\'s workflows in the Flow view, and selecting a task opens it', async () => {
+        const workbench = editor.workbench();
+        await workbench.page.locator('.activitybar [aria-label^="Flow"]').click();
+        const rows = workbench.page.locator('.part.sidebar .monaco-list-row');
+        await rows.filter({ hasText: 'build.flow' }).waitFor();
+        // Only build.flow open, so that the picture shows one workflow whole.
+        await workbench.page.locator('.part.sidebar [aria-label="Collapse All"]').click();
+        await rows.filter({ hasText: 'build.flow' }).click();
+        await rows.filter({ hasText: 'write_docs' }).waitFor();
+        expect(await rows.evaluateAll(nodes => nodes.map(node => `${node.getAttribute('aria-level')} ${node.querySelector('.label-name')?.textContent}`)))
+            .toEqual(expect.arrayContaining(['1 build.flow', '2 Build', '3 prepare', '4 fetch', '3 make', '4 code', '5 compile', '5 test', '4 docs', '5 write_docs']));
+        await rows.filter({ hasText: /^test/ }).click();
+        await workbench.page.locator('.tabs-container .tab.active[data-resource-name="build.flow"]').waitFor();
+        await workbench.page.locator('.monaco-editor .codelens-decoration', { hasText: 'Run Task' }).first().waitFor();
+        await workbench.screenshot('workflows-view');
+    });
+
+    it('runs a task from the CodeLens above it and then says how it went', async () => {
+        const workbench = editor.workbench();
+        await workbench.openFile('build.flow');
+        await workbench.page.locator('.monaco-editor .codelens-decoration a', { hasText: /^\s*Run\s*$/ }).first().waitFor();
+        // A lens's tooltip is its link's title: the one that runs `test`.
+        await workbench.page.locator('.monaco-editor .codelens-decoration a[title="Run test and the tasks it depends on"]').click();
+        await workbench.settled(workbench.notification('Flow: Build (task test and the 2 tasks it depends on) completed'));
+        await workbench.page.locator('.monaco-editor .codelens-decoration', { hasText: /completed in/ }).first().waitFor();
+        expect(existsSync(path.join(editor.server().workspace, 'out/build/test'))).toBe(true);
+        expect(existsSync(path.join(editor.server().workspace, 'out/build/docs'))).toBe(false);
+        await workbench.runCommand('Notifications: Clear All Notifications');
+        await workbench.screenshot('codelens');
     });
 });
 

@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { registerRunWorkflow } from './commands/run-workflow.js';
+import { registerShowProgress } from './commands/show-progress.js';
 import { registerShowRunLog } from './commands/show-run-log.js';
 import { startLanguageClient } from './language-client.js';
+import { ProgressPanels } from './progress/progress-panels.js';
 import { RunManager } from './runs/run-manager.js';
 import { notifyRunEnds } from './runs/run-notifier.js';
 import { RunOutput } from './runs/run-output.js';
@@ -13,6 +15,8 @@ export interface FlowExtensionApi {
     runs: RunManager;
     /** Resolves once the language server is up. */
     languageClient: Promise<LanguageClient>;
+    /** The open progress panels, by run. */
+    progress: ProgressPanels;
 }
 
 let client: Promise<LanguageClient> | undefined;
@@ -35,7 +39,10 @@ export function activate(context: vscode.ExtensionContext): FlowExtensionApi {
 
     registerRunWorkflow(context, runs);
     registerShowRunLog(context, output);
-    return { runs, languageClient: client };
+    const progress = new ProgressPanels(context, runs);
+    context.subscriptions.push(progress);
+    registerShowProgress(context, runs, progress);
+    return { runs, languageClient: client, progress };
 }
 
 export async function deactivate(): Promise<void> {

@@ -20,6 +20,8 @@ export interface CodeServerOptions {
      * @default 'trusted'
      */
     trust?: 'trusted' | 'untrusted';
+    /** User settings over the quiet defaults (a scenario in a light theme sets `workbench.colorTheme`). */
+    settings?: Record<string, unknown>;
 }
 
 /** User settings that keep welcome pages, tips, AI panels and update checks off the screen. */
@@ -81,7 +83,8 @@ export class CodeServer {
             ...QUIET_SETTINGS,
             'security.workspace.trust.enabled': untrusted,
             // Restricted Mode straight away, without the modal that asks whether to trust the folder.
-            'security.workspace.trust.startupPrompt': 'never'
+            'security.workspace.trust.startupPrompt': 'never',
+            ...options.settings
         }, null, 2));
 
         // HOME and XDG folders point into the temp folder too: code-server keeps logs there.

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { REPO_ROOT } from './tools.js';
 
 /**
@@ -59,6 +59,11 @@ export class Workbench {
 
     editor(): Locator {
         return this.page.locator('.editor-instance .monaco-editor').first();
+    }
+
+    /** The page inside the visible webview: VS Code nests it in two iframes, its host's and the page's own. */
+    webview(): FrameLocator {
+        return this.page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
     }
 
     statusBarItem(text: string): Locator {

@@ -44,6 +44,7 @@ export interface StartRunOptions {
  */
 export class RunManager implements vscode.Disposable {
     private readonly active = new Map<string, { run: ManagedRun; handle: RunHandle }>();
+    private readonly started: ManagedRun[] = [];
     private readonly didStart = new vscode.EventEmitter<ManagedRun>();
     private readonly didReceiveEvent = new vscode.EventEmitter<RunEventNotice>();
     private readonly didEnd = new vscode.EventEmitter<RunEndNotice>();
@@ -55,6 +56,11 @@ export class RunManager implements vscode.Disposable {
     /** Runs that have not finished, oldest first. */
     get activeRuns(): ManagedRun[] {
         return [...this.active.values()].map(entry => entry.run);
+    }
+
+    /** Every run started in this window, running or finished, oldest first. */
+    get sessionRuns(): readonly ManagedRun[] {
+        return this.started;
     }
 
     /**
@@ -89,6 +95,7 @@ export class RunManager implements vscode.Disposable {
         });
         run = { id, workflow: model.name, file: options.file, logDir, model, events, result };
         this.active.set(id, { run, handle });
+        this.started.push(run);
         this.didStart.fire(run);
         for (const event of [...events]) this.didReceiveEvent.fire({ run, event });
         return run;

@@ -6,3 +6,6 @@
 export { planWorkflow, startWorkflow } from '@flow/engine';
 export { describeEvent, formatDuration } from '@flow/cli/src/run-view.js';
 export { compileWorkflowFile } from './compile-workflow.js';
+// The progress panel: its "why is this waiting?" and where an attempt's log file is.
+export { explainWaitingTask } from './explain-waiting.js';
+export { logFileName } from '@flow/engine';
