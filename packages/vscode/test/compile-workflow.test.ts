@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { compileWorkflowFile, type CompileOutcome } from '../src/runtime/compile-workflow.js';
+import { compileWorkflowFile, type CompileOutcome, type CompileRequest } from '../src/runtime/compile-workflow.js';
 
 let workspace: string;
 
@@ -21,12 +21,13 @@ async function write(relative: string, text: string): Promise<string> {
 }
 
 /** Compiles `target` against every given workspace file, as the editor passes them. */
-function compile(target: string, files: string[], options: { text?: string; workflow?: string } = {}): Promise<CompileOutcome> {
+function compile(target: string, files: string[], options: Pick<CompileRequest, 'workflow' | 'defaultAlgorithm' | 'allowTemplate'> & { text?: string } = {}): Promise<CompileOutcome> {
+    const { text, ...rest } = options;
     return compileWorkflowFile({
-        target: { path: target, text: options.text },
+        target: { path: target, text },
         workspaceDir: workspace,
         workspaceFiles: files.map(file => ({ path: file })),
-        workflow: options.workflow
+        ...rest
     });
 }
 
@@ -73,5 +74,24 @@ describe('compileWorkflowFile', () => {
         const target = await write('template.flow', 'template workflow Research { param topic: string = "x"  task a: coordination "A" { run shell "true" } }\n');
         const outcome = await compile(target, [target]);
         expect(outcome.kind === 'not-runnable' && outcome.message).toMatch(/Research is a template.*from Research/);
+    });
+
+    it('gives a workflow that declares no algorithm the default it is asked to', async () => {
+        const target = await write('plain.flow', 'workflow Plain { task a: coordination "A" { run shell "true" } }\n');
+        const outcome = await compile(target, [target], { defaultAlgorithm: 'least_loaded' });
+        expect(outcome.kind === 'compiled' && outcome.model.policies.scheduling.algorithm).toBe('least_loaded');
+    });
+
+    it('keeps the algorithm a workflow declares, or its template does, over the default', async () => {
+        const target = await write('own.flow', 'template workflow Base { schedule { algorithm weighted_round_robin } task a: coordination "A" { run shell "true" } }\n' +
+            'workflow Own from Base() {}\n');
+        const outcome = await compile(target, [target], { workflow: 'Own', defaultAlgorithm: 'least_loaded' });
+        expect(outcome.kind === 'compiled' && outcome.model.policies.scheduling.algorithm).toBe('weighted_round_robin');
+    });
+
+    it('compiles a template when asked to, for showing its model', async () => {
+        const target = await write('template.flow', 'template workflow Research { task a: coordination "A" { run shell "true" } }\n');
+        const outcome = await compile(target, [target], { allowTemplate: true });
+        expect(outcome.kind === 'compiled' && outcome.model.template).toBe(true);
     });
 });

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { RunEvent, RunHandle, RunResult } from '@flow/engine';
 import type { Json, WorkflowModel } from '@flow/model';
 import { loadWorkflowRuntime } from '../runtime/load-runtime.js';
+import { readFlowSettings } from '../settings.js';
 
 /** A run the manager started, while it runs and after. */
 export interface ManagedRun {
@@ -14,6 +15,8 @@ export interface ManagedRun {
     /** Where its per-attempt log files go. */
     readonly logDir: string;
     readonly model: WorkflowModel;
+    /** What part of the workflow runs, when not all of it: `task sign and its upstream tasks`. */
+    readonly scope?: string;
     /** Every event so far, in order (a view that opens late replays them). */
     readonly events: readonly RunEvent[];
     /** Settles when the run has finished; never rejects for a failed run (see its `status`). */
@@ -35,6 +38,8 @@ export interface StartRunOptions {
     /** The workspace folder: relative paths and the `.flow/` state folder are taken from it. */
     workspaceDir: string;
     params?: Record<string, Json>;
+    /** Says what part of the workflow `model` is, when it is not all of it (see `ManagedRun.scope`). */
+    scope?: string;
 }
 
 /**
@@ -64,20 +69,24 @@ export class RunManager implements vscode.Disposable {
     }
 
     /**
-     * Starts a run. Throws the engine's `WorkflowConfigError` at once for parameters or settings
+     * Starts a run with the `flow.*` settings of its file's folder (state directory, parallel
+     * tasks, the shell's inherited variables) and the editor's runners. Throws the engine's `WorkflowConfigError` at once for parameters or settings
      * it cannot run with; a run that starts and then fails settles with status `failed`.
      */
     start(model: WorkflowModel, options: StartRunOptions): ManagedRun {
         const runtime = loadWorkflowRuntime();
         const id = randomUUID();
-        // The same place `flowctl run` writes to, so a run's logs are found whichever started it.
-        const logDir = path.join(options.workspaceDir, '.flow', 'logs', id);
+        const settings = readFlowSettings(options.file, options.workspaceDir);
+        // Under the state directory as `flowctl run` writes them, so a run's logs are found whichever started it.
+        const logDir = path.join(settings.stateDirectory, 'logs', id);
         const events: RunEvent[] = [];
         let run: ManagedRun | undefined;
         const handle = runtime.startWorkflow(model, {
             runId: id,
             params: options.params,
             logDir,
+            maxParallel: settings.maxParallelTasks,
+            runners: runtime.editorRunners({ shellInheritEnv: settings.shellInheritEnv, workspaceFolder: vscode.workspace.getWorkspaceFolder(options.file) }),
             onEvent: event => {
                 events.push(event);
                 // The engine emits run.started synchronously inside startWorkflow, before `run`
@@ -93,7 +102,7 @@ export class RunManager implements vscode.Disposable {
             this.active.delete(id);
             throw error;
         });
-        run = { id, workflow: model.name, file: options.file, logDir, model, events, result };
+        run = { id, workflow: model.name, file: options.file, logDir, model, scope: options.scope, events, result };
         this.active.set(id, { run, handle });
         this.started.push(run);
         this.didStart.fire(run);

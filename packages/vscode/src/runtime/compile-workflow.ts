@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { URI, type LangiumDocument } from 'langium';
-import type { WorkflowModel } from '@flow/model';
+import type { Algorithm, WorkflowModel } from '@flow/model';
 import {
     CompileError, FLOW_IGNORE_FILE, FlowIgnore, ast, compileWorkflow, createFlowServicesWithBuiltins, type FlowServiceSet
 } from '@flow/language';
@@ -41,6 +41,10 @@ export interface CompileRequest {
     workspaceFiles: readonly FlowSource[];
     /** Which workflow of the file to compile, when it declares several. */
     workflow?: string;
+    /** The scheduling algorithm of a workflow that declares none (`flow.scheduling.algorithm`). @default the language's */
+    defaultAlgorithm?: Algorithm;
+    /** Compile a template too (its model has `template: true`), for showing a model that will not run. @default false */
+    allowTemplate?: boolean;
 }
 
 /**
@@ -87,10 +91,12 @@ export async function compileWorkflowFile(request: CompileRequest): Promise<Comp
     if (problems.length > 0) return { kind: 'problems', problems };
 
     const workflows = (target.parseResult.value as ast.FlowFile).elements.filter(ast.isWorkflow);
-    const chosen = chooseWorkflow(workflows, request.workflow);
+    const chosen = chooseWorkflow(workflows, request.workflow, request.allowTemplate === true);
     if (!('workflow' in chosen)) return chosen;
     try {
-        return { kind: 'compiled', model: compileWorkflow(chosen.workflow, services.Flow) };
+        const model = compileWorkflow(chosen.workflow, services.Flow);
+        if (request.defaultAlgorithm !== undefined && !declaresAlgorithm(chosen.workflow)) model.policies.scheduling.algorithm = request.defaultAlgorithm;
+        return { kind: 'compiled', model };
     } catch (error) {
         // The validator accepted the file, so this is a rule only the compiler knows.
         if (!(error instanceof CompileError)) throw error;
@@ -104,14 +110,24 @@ export async function compileWorkflowFile(request: CompileRequest): Promise<Comp
     }
 }
 
-function chooseWorkflow(workflows: ast.Workflow[], name: string | undefined): { workflow: ast.Workflow } | Exclude<CompileOutcome, { kind: 'compiled' | 'problems' }> {
+/** Whether the workflow, or a template it is made from, says `schedule { algorithm ... }`. */
+function declaresAlgorithm(workflow: ast.Workflow): boolean {
+    const seen = new Set<ast.Workflow>();
+    for (let current: ast.Workflow | undefined = workflow; current && !seen.has(current); current = current.base?.ref) {
+        seen.add(current);
+        if (current.members.some(member => ast.isSchedulePolicy(member) && member.members.some(ast.isScheduleAlgorithm))) return true;
+    }
+    return false;
+}
+
+function chooseWorkflow(workflows: ast.Workflow[], name: string | undefined, allowTemplate: boolean): { workflow: ast.Workflow } | Exclude<CompileOutcome, { kind: 'compiled' | 'problems' }> {
     if (name !== undefined) {
         const named = workflows.find(workflow => workflow.name === name);
         if (!named) return { kind: 'not-runnable', message: `the file declares no workflow named ${name}.` };
-        if (named.template) return { kind: 'not-runnable', message: templateMessage(named) };
+        if (named.template && !allowTemplate) return { kind: 'not-runnable', message: templateMessage(named) };
         return { workflow: named };
     }
-    const runnable = workflows.filter(workflow => !workflow.template);
+    const runnable = workflows.filter(workflow => !workflow.template || allowTemplate);
     if (runnable.length === 1) return { workflow: runnable[0] };
     if (runnable.length > 1) return { kind: 'choose', workflows: runnable.map(workflow => workflow.name) };
     if (workflows.length > 0) return { kind: 'not-runnable', message: templateMessage(workflows[0]) };
