@@ -19,8 +19,8 @@ export class RunOutput implements vscode.Disposable {
         this.subscriptions.push(
             runs.onDidStartRun(run => {
                 this.demoTasks.set(run.id, new Set());
-                this.channel.appendLine(`${stamp()} ${run.workflow} (${vscode.workspace.asRelativePath(run.file)}): ` +
-                    `task logs in ${vscode.workspace.asRelativePath(run.logDir)}`);
+                this.channel.appendLine(`${stamp()} ${run.workflow} (${vscode.workspace.asRelativePath(run.file)})` +
+                    `${run.scope ? `, only ${run.scope}` : ''}: task logs in ${vscode.workspace.asRelativePath(run.logDir)}`);
             }),
             runs.onDidReceiveEvent(({ run, event }) => {
                 const demo = this.demoTasks.get(run.id) ?? new Set<string>();
@@ -37,6 +37,13 @@ export class RunOutput implements vscode.Disposable {
 
     show(): void {
         this.channel.show(true);
+    }
+
+    /** Writes a dry run's plan (each line already says `[dry run]`) and reveals it. */
+    showDryRun(file: vscode.Uri, lines: readonly string[]): void {
+        this.channel.appendLine(`${stamp()} [dry run] ${vscode.workspace.asRelativePath(file)}: nothing was run.`);
+        for (const line of lines) this.channel.appendLine(line);
+        this.show();
     }
 
     dispose(): void {
