@@ -57,6 +57,9 @@ export interface TaskMetrics {
     status: { completed: number; failed: number; skipped: number; upstreamFailed: number; cancelled: number; unfinished: number };
     /** Tasks with at least one attempt (not from the cache, not reused by a resume, not skipped). */
     ran: number;
+    /** Of those, the ones that completed and the ones that failed. */
+    ranCompleted: number;
+    ranFailed: number;
     fromCache: number;
     reused: number;
     /** From a task's first attempt starting to its completion (retries included), over completed tasks that ran. */
@@ -200,8 +203,9 @@ export const RECOMMENDATION_THRESHOLDS = {
     agentFailureRate: 0.25,
     /** A task is on the critical path of at least this share of its workflow's runs (of at least `minRuns`)... */
     criticalPathRunShare: 0.8,
-    /** ...and takes at least this share of the paths' length. */
+    /** ...and takes at least this share of the paths' length, at least this long on average. */
     criticalPathTimeShare: 0.5,
+    criticalPathMinMeanMs: 1000,
     /** A task failed, or needed retries, in at least this share of the runs it ran in (of at least `minRuns`). */
     taskProblemRunShare: 0.5,
     minTasks: 3,
@@ -367,17 +371,17 @@ function distributionSql(values: string): string {
             max(CASE WHEN rn = (total_n + 1) / 2 THEN x END) AS p50,
             max(CASE WHEN rn = (total_n * 95 + 99) / 100 THEN x END) AS p95,
             max(x) AS mx
-        FROM (SELECT grp, x, row_number() OVER (PARTITION BY grp ORDER BY x) AS rn, count(*) OVER (PARTITION BY grp) AS total_n
-              FROM (${values}) WHERE x IS NOT NULL)
+        FROM (SELECT grp, x, row_number() OVER w AS rn, count(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS total_n
+              FROM (${values}) WHERE x IS NOT NULL
+              WINDOW w AS (PARTITION BY grp ORDER BY x))
         GROUP BY grp`;
 }
 
 function taskMetricsSql(group: string): string {
-    const rows = `SELECT ${group} AS grp, * FROM analytics_tasks`;
+    // Straight from the table each time: a CTE of all its columns would be copied for each use.
     return `
-        WITH f AS (${rows}),
-        counts AS (
-            SELECT grp, count(*) AS tasks, count(DISTINCT run_id) AS runs,
+        WITH counts AS (
+            SELECT ${group} AS grp, count(*) AS tasks, count(DISTINCT run_id) AS runs,
                 total(status = 'completed') AS completed, total(status = 'failed') AS failed, total(status = 'skipped') AS skipped,
                 total(status = 'upstream_failed') AS upstream_failed, total(status = 'cancelled') AS cancelled,
                 total(status NOT IN ('completed', 'failed', 'skipped', 'upstream_failed', 'cancelled')) AS unfinished,
@@ -392,10 +396,10 @@ function taskMetricsSql(group: string): string {
                 total(CASE WHEN queue_wait_ms IS NOT NULL AND finished_at IS NOT NULL THEN finished_at - first_started_at END) AS ran_ms,
                 total(attempt_ms) AS wall_ms, total(cpu_ms) AS cpu_ms,
                 total(measured_attempts) AS measured_attempts, total(measured_wall_ms) AS measured_wall_ms
-            FROM f GROUP BY grp
+            FROM analytics_tasks GROUP BY 1
         ),
-        completion AS (${distributionSql("SELECT grp, duration_ms AS x FROM f WHERE status = 'completed' AND attempts > 0")}),
-        queue AS (${distributionSql('SELECT grp, queue_wait_ms AS x FROM f')})
+        completion AS (${distributionSql(`SELECT ${group} AS grp, duration_ms AS x FROM analytics_tasks WHERE status = 'completed' AND attempts > 0`)}),
+        queue AS (${distributionSql(`SELECT ${group} AS grp, queue_wait_ms AS x FROM analytics_tasks`)})
         SELECT c.*,
             ct.n AS ct_n, ct.mean AS ct_mean, ct.p50 AS ct_p50, ct.p95 AS ct_p95, ct.mx AS ct_max,
             qw.n AS qw_n, qw.mean AS qw_mean, qw.p50 AS qw_p50, qw.p95 AS qw_p95, qw.mx AS qw_max
@@ -419,6 +423,9 @@ type Row = Record<string, SqlValue>;
 
 /** The queries of one report, on its temporary tables; statements are freed, never cached with the store's. */
 class Queries {
+    /** A breakdown and a recommendation may ask for the same grouping. */
+    private readonly taskMetricsBy = new Map<string, Map<string, TaskMetrics>>();
+
     constructor(private readonly db: Database) {}
 
     select(timeframe: Timeframe, workflows: string[] | undefined, liveWriter: LiveWriter): void {
@@ -439,8 +446,15 @@ class Queries {
         const statement = this.db.prepare(sql);
         try {
             if (params !== undefined) statement.bind(params);
+            // getAsObject asks for the column names again on every row: ask once.
+            const names = statement.getColumnNames();
             const rows: Row[] = [];
-            while (statement.step()) rows.push(statement.getAsObject());
+            while (statement.step()) {
+                const values = statement.get();
+                const row: Row = {};
+                for (let index = 0; index < names.length; index++) row[names[index]] = values[index];
+                rows.push(row);
+            }
             return rows;
         } finally {
             statement.free();
@@ -452,7 +466,12 @@ class Queries {
     }
 
     taskMetrics(dimension: keyof typeof TASK_GROUPS): Map<string, TaskMetrics> {
-        return new Map(this.all(taskMetricsSql(TASK_GROUPS[dimension])).map(row => [String(row.grp), taskMetricsOf(row)]));
+        let metrics = this.taskMetricsBy.get(dimension);
+        if (!metrics) {
+            metrics = new Map(this.all(taskMetricsSql(TASK_GROUPS[dimension])).map(row => [String(row.grp), taskMetricsOf(row)]));
+            this.taskMetricsBy.set(dimension, metrics);
+        }
+        return metrics;
     }
 
     runMetrics(dimension: keyof typeof RUN_GROUPS): Map<string, RunMetrics> {
@@ -605,7 +624,7 @@ function taskMetricsOf(row: Row): TaskMetrics {
             completed: n('completed'), failed: n('failed'), skipped: n('skipped'), upstreamFailed: n('upstream_failed'),
             cancelled: n('cancelled'), unfinished: n('unfinished')
         },
-        ran: n('ran'), fromCache: n('from_cache'), reused: n('reused'),
+        ran: n('ran'), ranCompleted: n('ran_completed'), ranFailed: n('ran_failed'), fromCache: n('from_cache'), reused: n('reused'),
         completionTime: distributionOf(row, 'ct'),
         successRate: ratio(n('ran_completed'), n('ran_completed') + n('ran_failed')),
         attempts: {
@@ -747,7 +766,7 @@ function recommend(queries: Queries, attemptsByAgent: AgentAttempts[], paths: Cr
         }
         const [task, top] = [...onPath].sort((a, b) => b[1].ms - a[1].ms || a[0].localeCompare(b[0]))[0];
         const timeShare = round(top.ms / totalMs);
-        if (top.runs / chains.length < limits.criticalPathRunShare || timeShare < limits.criticalPathTimeShare) continue;
+        if (top.runs / chains.length < limits.criticalPathRunShare || timeShare < limits.criticalPathTimeShare || top.ms / top.runs < limits.criticalPathMinMeanMs) continue;
         recommendations.push({
             kind: 'critical_path', subject: `${workflow}/${task}`,
             message: `task ${task} is on the critical path of ${top.runs} of ${chains.length} runs of ${workflow} and takes ${percent(timeShare)} of its length ` +

@@ -353,6 +353,12 @@ describe('recommendations, each with the numbers behind it', () => {
         }]);
     });
 
+    test('...not for a task of under a second', async () => {
+        const store = await storeAtNow();
+        for (let index = 0; index < 3; index++) chainRun(store, 'w', { prepare: 0.1, analyse: 0.9 });
+        expect(store.analytics().recommendations).toEqual([]);
+    });
+
     test('...not with fewer than three runs to judge by', async () => {
         const store = await storeAtNow();
         for (let index = 0; index < 2; index++) chainRun(store, 'w', { prepare: 1, analyse: 9 });

@@ -57,3 +57,13 @@ export function positionAfter(document: vscode.TextDocument, marker: string): vs
 export function workflowRuntimeLoaded(): boolean {
     return Object.keys(require.cache).some(file => path.basename(file) === 'workflow-runtime.cjs');
 }
+
+/** A workspace file's text. */
+export async function readWorkspaceText(...segments: string[]): Promise<string> {
+    return new TextDecoder().decode(await vscode.workspace.fs.readFile(workspaceUri(...segments)));
+}
+
+/** Whether a workspace file exists. */
+export async function workspaceFileExists(...segments: string[]): Promise<boolean> {
+    return vscode.workspace.fs.stat(workspaceUri(...segments)).then(() => true, () => false);
+}

@@ -8,7 +8,12 @@ import Mocha from 'mocha';
 import { REPORT_START } from './report-start.js';
 
 /** In the order they run: activation is checked before anything else opens a .flow file. */
-const SUITE_FILES = ['activation.suite.js', 'language.suite.js', 'run-workflow.suite.js', 'progress.suite.js'];
+const SUITE_FILES = [
+    'activation.suite.js', 'language.suite.js',
+    // Before anything runs a task, so that the view and the lenses show no outcomes yet.
+    'workflows-view.suite.js', 'code-lens.suite.js',
+    'run-workflow.suite.js', 'progress.suite.js', 'commands.suite.js', 'editor-runners.suite.js'
+];
 
 export function run(): Promise<void> {
     console.log(REPORT_START);
