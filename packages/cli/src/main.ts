@@ -12,6 +12,7 @@ import { registerCheckpoint } from './commands/checkpoint.js';
 import { registerDiff } from './commands/diff.js';
 import { registerResume } from './commands/resume.js';
 import { registerGc } from './commands/gc.js';
+import { registerAnalytics } from './commands/analytics.js';
 import { registerTemplate } from './commands/template.js';
 
 const program = new Command('flowctl')
@@ -34,6 +35,7 @@ registerCheckpoints(program);
 registerCheckpoint(program);
 registerDiff(program);
 registerGc(program);
+registerAnalytics(program);
 registerTemplate(program);
 
 /** Prints a failure for the user: the message alone, the stack only when FLOW_DEBUG=1. */
