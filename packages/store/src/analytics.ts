@@ -79,8 +79,11 @@ export interface TaskMetrics {
     cache: { lookups: number; hits: number; hitRate: number | null };
     /** From `task.ready` to the task's first attempt starting. */
     queueWait: Distribution & {
-        /** Time waited ÷ (time waited + time from first start to finish), over finished tasks that waited in the queue. */
+        /** `waitedMs` ÷ (`waitedMs` + `runMs`), over finished tasks that waited in the queue. */
         share: number | null;
+        /** Over those tasks: the time they waited, and the time from their first start to their finish. */
+        waitedMs: number;
+        runMs: number;
     };
     /** Attempts' wall time (run clock, every attempt) and the CPU time of their processes (where measured). */
     resources: {
@@ -195,10 +198,12 @@ export interface AnalyticsReport {
  * a pool with two tasks or an agent with three attempts says little.
  */
 export const RECOMMENDATION_THRESHOLDS = {
-    /** A pool's tasks spent at least this share of their time waiting in its queue... */
+    /** A pool's tasks spent at least this share of their time waiting in its queue, twice the share of the tasks outside it... */
     poolWaitShare: 0.5,
     /** ...with a median wait of at least this long, over at least `minTasks` tasks. */
     poolMinMedianWaitMs: 1000,
+    /** Such a pool's message says its tasks hardly use the CPU below this share of their process time. */
+    poolLowCpuShare: 0.2,
     /** An agent failed at least this share of its attempts, of at least `minAttempts`. */
     agentFailureRate: 0.25,
     /** A task is on the critical path of at least this share of its workflow's runs (of at least `minRuns`)... */
@@ -632,7 +637,7 @@ function taskMetricsOf(row: Row): TaskMetrics {
             firstAttemptSuccessRate: ratio(n('first_attempt_successes'), n('ran'))
         },
         cache: { lookups: n('cache_lookups'), hits: n('cache_hits'), hitRate: ratio(n('cache_hits'), n('cache_lookups')) },
-        queueWait: { ...distributionOf(row, 'qw'), share: ratio(waited, waited + n('ran_ms')) },
+        queueWait: { ...distributionOf(row, 'qw'), share: ratio(waited, waited + n('ran_ms')), waitedMs: waited, runMs: n('ran_ms') },
         resources: {
             wallMs: n('wall_ms'), cpuMs: n('cpu_ms'), attempts: n('attempts'), measuredAttempts: n('measured_attempts'),
             cpuShare: ratio(n('cpu_ms'), n('measured_wall_ms'))
@@ -722,20 +727,26 @@ function recommend(queries: Queries, attemptsByAgent: AgentAttempts[], paths: Cr
     const recommendations: Recommendation[] = [];
 
     const concurrency = queries.poolConcurrency();
+    const everyTask = queries.taskMetrics('all').get('all')?.queueWait;
     for (const [pool, metrics] of queries.taskMetrics('pool')) {
-        if (pool === '(none)') continue;
+        if (pool === '(none)' || !everyTask) continue;
         const wait = metrics.queueWait;
         if (wait.count < limits.minTasks || wait.share === null || wait.share < limits.poolWaitShare || (wait.p50Ms ?? 0) < limits.poolMinMedianWaitMs) continue;
+        // When every task waits as long, the pool is not what holds them (the run's parallel limit, or the agents, is).
+        const othersWaited = everyTask.waitedMs - wait.waitedMs;
+        const othersShare = ratio(othersWaited, othersWaited + everyTask.runMs - wait.runMs);
+        if (othersShare !== null && othersShare > wait.share / 2) continue;
         const cpu = metrics.resources;
-        const lowCpu = cpu.cpuShare !== null && cpu.measuredAttempts >= limits.minTasks && cpu.cpuShare < 0.2;
+        const lowCpu = cpu.cpuShare !== null && cpu.measuredAttempts >= limits.minTasks && cpu.cpuShare < limits.poolLowCpuShare;
         recommendations.push({
             kind: 'pool_queue', subject: pool,
-            message: `pool ${pool}: tasks waited ${percent(wait.share)} of their time in its queue (p50 ${seconds(wait.p50Ms!)}, ${wait.count} tasks)` +
+            message: `pool ${pool}: tasks waited ${percent(wait.share)} of their time in its queue (p50 ${seconds(wait.p50Ms!)}, ${wait.count} tasks` +
+                `${othersShare !== null ? `; tasks outside it ${percent(othersShare)}` : ''})` +
                 (lowCpu ? ` while using the CPU ${percent(cpu.cpuShare!)} of their process time` : '') +
                 `; raise its concurrency${concurrency.has(pool) ? ` (now ${concurrency.get(pool)})` : ''} or move some of its tasks to another pool`,
             data: {
-                waitShare: wait.share, p50WaitMs: wait.p50Ms, tasks: wait.count, concurrency: concurrency.get(pool) ?? null,
-                cpuShare: cpu.cpuShare
+                waitShare: wait.share, othersWaitShare: othersShare, p50WaitMs: wait.p50Ms, tasks: wait.count,
+                concurrency: concurrency.get(pool) ?? null, cpuShare: cpu.cpuShare
             }
         });
     }

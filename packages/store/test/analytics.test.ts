@@ -182,7 +182,7 @@ describe('task metrics', () => {
         run(store, modelOf('w', { a: {}, b: {} })).ran('a', t, t + 1 * S, t + 2 * S).ran('b', t, t + 3 * S, t + 4 * S).finish(t + 4 * S);
         const { queueWait } = store.analytics().tasks;
         // Waits of 1 s and 3 s; each task then ran 1 s: 4 s of 6 s were spent waiting.
-        expect(queueWait).toEqual({ count: 2, meanMs: 2000, p50Ms: 1000, p95Ms: 3000, maxMs: 3000, share: 0.6667 });
+        expect(queueWait).toEqual({ count: 2, meanMs: 2000, p50Ms: 1000, p95Ms: 3000, maxMs: 3000, share: 0.6667, waitedMs: 4000, runMs: 2000 });
     });
 
     test('resource usage: wall time of every attempt, CPU time of those measured, and CPU over process time', async () => {
@@ -299,26 +299,35 @@ describe('bottlenecks', () => {
 });
 
 describe('recommendations, each with the numbers behind it', () => {
-    /** Three tasks of one pool, each waiting `waitSeconds` in its queue and then running 1 s. */
-    async function poolRun(waitSeconds: number, usage?: ProcessUsage) {
+    /**
+     * Three tasks of one pool, each waiting `waitSeconds` in its queue and then running 1 s, and
+     * one task outside it that waits `otherWaitSeconds` and runs 1 s.
+     */
+    async function poolRun(waitSeconds: number, { usage, otherWaitSeconds = 0 }: { usage?: ProcessUsage; otherWaitSeconds?: number } = {}) {
         const store = await storeAtNow();
         const t = NOW - DAY;
-        const writer = run(store, modelOf('w', { p1: { pool: 'cpu_intensive' }, p2: { pool: 'cpu_intensive' }, p3: { pool: 'cpu_intensive' } }, { cpu_intensive: 2 }));
+        const writer = run(store, modelOf('w', { p1: { pool: 'cpu_intensive' }, p2: { pool: 'cpu_intensive' }, p3: { pool: 'cpu_intensive' }, other: {} }, { cpu_intensive: 2 }));
         for (const task of ['p1', 'p2', 'p3']) writer.ran(task, t, t + waitSeconds * S, t + (waitSeconds + 1) * S, usage ? { usage } : {});
-        writer.finish(t + (waitSeconds + 1) * S);
+        writer.ran('other', t, t + otherWaitSeconds * S, t + (otherWaitSeconds + 1) * S);
+        writer.finish(t + (Math.max(waitSeconds, otherWaitSeconds) + 1) * S);
         return store.analytics().recommendations.filter(recommendation => recommendation.kind === 'pool_queue');
     }
 
     test('a pool whose queue wait dominates its tasks\' time', async () => {
-        expect(await poolRun(4)).toEqual([{
+        expect(await poolRun(4, { otherWaitSeconds: 0.25 })).toEqual([{
             kind: 'pool_queue', subject: 'cpu_intensive',
-            message: 'pool cpu_intensive: tasks waited 80% of their time in its queue (p50 4.0 s, 3 tasks); raise its concurrency (now 2) or move some of its tasks to another pool',
-            data: { waitShare: 0.8, p50WaitMs: 4000, tasks: 3, concurrency: 2, cpuShare: null }
+            message: 'pool cpu_intensive: tasks waited 80% of their time in its queue (p50 4.0 s, 3 tasks; tasks outside it 20%); ' +
+                'raise its concurrency (now 2) or move some of its tasks to another pool',
+            data: { waitShare: 0.8, othersWaitShare: 0.2, p50WaitMs: 4000, tasks: 3, concurrency: 2, cpuShare: null }
         }]);
     });
 
+    test('...not when the tasks outside it wait as long (the pool is not what holds them)', async () => {
+        expect(await poolRun(4, { otherWaitSeconds: 4 })).toEqual([]);
+    });
+
     test('...says so when those tasks hardly use the CPU', async () => {
-        const [recommendation] = await poolRun(4, { cpuMs: 50, wallMs: 1000 });
+        const [recommendation] = await poolRun(4, { usage: { cpuMs: 50, wallMs: 1000 } });
         expect(recommendation.message).toContain('while using the CPU 5% of their process time');
     });
 
