@@ -184,3 +184,14 @@ describe('flowctl checkpoint on a running run', () => {
         expect(json(dir, ['checkpoints', run.runId, '--json']).map((checkpoint: any) => checkpoint.name)).toContain('while_waiting');
     });
 });
+
+describe('the automatic retention bound', () => {
+    it('keeps the newest FLOW_KEEP_RUNS runs without a gc', () => {
+        const dir = workspace({ 'pipeline.flow': pipeline });
+        for (let run = 0; run < 3; run++) expect(flowctl(['run', 'pipeline.flow'], dir, { FLOW_KEEP_RUNS: '2' }).status).toBe(0);
+        expect(json(dir, ['runs', '--json'])).toHaveLength(2);
+        const bad = flowctl(['run', 'pipeline.flow'], dir, { FLOW_KEEP_RUNS: 'many' });
+        expect(bad.status).toBe(2);
+        expect(bad.stderr).toMatch(/^flowctl: FLOW_KEEP_RUNS=many: give a whole number/m);
+    });
+});

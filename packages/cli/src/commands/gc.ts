@@ -21,8 +21,8 @@ export function registerGc(program: Command): void {
         .option('--older-than <duration>', 'remove finished runs that started longer ago than this (such as 30d or 12h)')
         .option('--state-dir <dir>', 'the state directory (default: $FLOW_STATE_DIR, else .flow/ here)')
         .addHelpText('after', `
-Running runs are never removed. Without options nothing is removed beyond the automatic bound
-(the 200 most recent runs are kept).
+Running runs are never removed. Without gc, every writer keeps the state directory within a
+bound of its own: the newest 200 runs (set FLOW_KEEP_RUNS to change it).
 
 Examples:
   flowctl gc --keep-runs 20
