@@ -124,7 +124,7 @@ export class ProgressPanel implements vscode.Disposable {
         const events = run.events.slice();
         this.sent = events.length;
         this.post({ type: 'init', run: runInfo(run), model: run.model, events });
-        this.panel.title = `Flow: ${run.workflow}`;
+        this.panel.title = panelTitle(run.workflow);
     }
 
     private scheduleFlush(): void {
@@ -182,6 +182,11 @@ export class ProgressPanel implements vscode.Disposable {
         this.didDispose.fire();
         this.didDispose.dispose();
     }
+}
+
+/** The panel's tab title: what a restored panel without saved state is matched by. */
+export function panelTitle(workflow: string): string {
+    return `Flow: ${workflow}`;
 }
 
 export function runInfo(run: ManagedRun): ProgressRunInfo {

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { PROGRESS_VIEW_TYPE, savedRunId } from '../shared/messages.js';
 import type { ManagedRun, RunManager } from '../runs/run-manager.js';
-import { ProgressPanel, runInfo, type RunSnapshot } from './progress-panel.js';
+import { panelTitle, ProgressPanel, runInfo, type RunSnapshot } from './progress-panel.js';
 
 /** The runs whose panels were shown, newest first, with where their logs and files are. */
 const KNOWN_RUNS_KEY = 'flow.progress.knownRuns';
@@ -16,6 +16,7 @@ const SNAPSHOT_INTERVAL_MS = 2_000;
 
 interface KnownRun {
     runId: string;
+    workflow: string;
     logDir: string;
     file: string;
 }
@@ -53,7 +54,7 @@ export class ProgressPanels implements vscode.Disposable {
             open.reveal();
             return open;
         }
-        const panel = vscode.window.createWebviewPanel(PROGRESS_VIEW_TYPE, `Flow: ${run.workflow}`, vscode.ViewColumn.Active, {});
+        const panel = vscode.window.createWebviewPanel(PROGRESS_VIEW_TYPE, panelTitle(run.workflow), vscode.ViewColumn.Active, {});
         void this.save(run);
         return this.track(new ProgressPanel(panel, this.context.extensionUri, this.runs, { runId: run.id, run }));
     }
@@ -64,7 +65,10 @@ export class ProgressPanels implements vscode.Disposable {
     }
 
     private restore(panel: vscode.WebviewPanel, state: unknown): void {
-        const runId = savedRunId(state);
+        // VS Code may have saved the panel before its webview saved any state (it saves editors
+        // only now and then): then the run is the latest known one of the workflow its title names.
+        const runId = savedRunId(state) ?? this.knownRuns()
+            .find(known => panel.title === panelTitle(known.workflow) && !this.panels.has(known.runId))?.runId;
         const run = runId === undefined ? undefined : this.runs.sessionRuns.find(candidate => candidate.id === runId);
         const known = this.knownRuns().find(candidate => candidate.runId === runId);
         const snapshot = runId === undefined ? undefined : this.context.workspaceState.get<RunSnapshot>(SNAPSHOT_KEY_PREFIX + runId);
@@ -91,7 +95,7 @@ export class ProgressPanels implements vscode.Disposable {
     private async save(run: ManagedRun): Promise<void> {
         this.savedAt.set(run.id, Date.now());
         const state = this.context.workspaceState;
-        const known = [{ runId: run.id, logDir: run.logDir, file: run.file.toString() }, ...this.knownRuns().filter(entry => entry.runId !== run.id)];
+        const known = [{ runId: run.id, workflow: run.workflow, logDir: run.logDir, file: run.file.toString() }, ...this.knownRuns().filter(entry => entry.runId !== run.id)];
         for (const forgotten of known.slice(KNOWN_RUNS_KEPT)) await state.update(SNAPSHOT_KEY_PREFIX + forgotten.runId, undefined);
         await state.update(KNOWN_RUNS_KEY, known.slice(0, KNOWN_RUNS_KEPT));
         const snapshot: RunSnapshot | undefined = run.events.length <= SNAPSHOT_MAX_EVENTS
