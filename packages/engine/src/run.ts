@@ -9,7 +9,8 @@ import { basename, dirname, extname, resolve } from 'node:path';
 import type { Json, WorkflowModel } from '@flow/model';
 import { MemoryResultCache, type ResultCache } from './cache.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
-import { createEngineState, transition, type EngineState, type ReuseSource } from './core.js';
+import { createEngineState, explainTaskScore, transition, type EngineState, type ReuseSource } from './core.js';
+import type { ScoreExplanation } from './score.js';
 import { InProcessDispatcher, type Dispatcher } from './dispatcher.js';
 import { TaskFailure } from './errors.js';
 import type { RunEvent } from './events.js';
@@ -66,6 +67,11 @@ export interface RunHandle {
     kill(): void;
     /** Adds an event listener; returns a function that removes it. */
     subscribe(listener: (event: RunEvent) => void): () => void;
+    /**
+     * Why a task scores what it does now, factor by factor (the editor's "why is this waiting?").
+     * Throws for a task the workflow does not have.
+     */
+    explainTaskScore(taskId: string): ScoreExplanation;
 }
 
 /** Runs a workflow to its end. */
@@ -244,6 +250,7 @@ export function startWorkflow(model: WorkflowModel, options: RunOptions = {}): R
             dispatcher.killAll?.();
             cancel('killed by the user');
         },
+        explainTaskScore: taskId => explainTaskScore(state, taskId, clock.now()),
         subscribe: listener => {
             listeners.add(listener);
             return () => listeners.delete(listener);

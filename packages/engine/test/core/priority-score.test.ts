@@ -6,7 +6,7 @@ import type { SchedulingPolicy } from '@flow/model';
 import { DEFAULT_SCHEDULING } from '@flow/model';
 import { describe, expect, test } from 'vitest';
 import { explainTaskScore } from '../../src/core.js';
-import { agent, agentTask, CoreDriver, ok, runScripted, startOrder, task, workflow, type Script } from '../harness.js';
+import { agent, agentTask, CoreDriver, ok, runScripted, startOrder, startScripted, task, workflow, type Script } from '../harness.js';
 import type { TaskDef, WorkflowModel } from '@flow/model';
 
 const START = Date.UTC(2024, 0, 1);
@@ -141,5 +141,19 @@ describe('explaining a score', () => {
         const late = deadlinePart(0) - deadlinePart(6);
         expect(late).toBeGreaterThan(5 * early);
         expect(deadlinePart(0)).toBeCloseTo(10 * 0.4, 9);
+    });
+});
+
+describe('a running workflow explains a waiting task', () => {
+    test('through its handle, factor by factor, as explainTaskScore does on the state', async () => {
+        const model = workflow([task('first', { run: { kind: 'sleep', ms: 1000 } }), task('second', { priority: 'urgent' })]);
+        const run = startScripted(model, { first: ok(null, 1000), second: ok() }, { maxParallel: 1 });
+        await run.clock.advance(10);
+        const explanation = run.handle.explainTaskScore('second');
+        expect(explanation).toMatchObject({ task: 'second', level: 'urgent' });
+        const parts = explanation.parts;
+        expect(parts.level + parts.deadline + parts.value + parts.resources + parts.dependents + parts.aging).toBeCloseTo(explanation.score, 9);
+        expect(() => run.handle.explainTaskScore('missing')).toThrow(/No task "missing"/);
+        await run.clock.runAll();
     });
 });
