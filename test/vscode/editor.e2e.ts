@@ -20,12 +20,19 @@ import { FAILURE_DIR, Workbench } from './harness/workbench.js';
 
 const FIXTURE = path.join(REPO_ROOT, 'test/vscode/fixtures/workspace');
 const SUITE_INDEX = path.join(REPO_ROOT, 'test/vscode/out/suite/index.js');
+/**
+ * A test-only extension contributing the language model vendor the suite's chat models use. It
+ * is installed, not loaded beside the extension under development: code-server loads only the
+ * last `extensionDevelopmentPath` of a payload.
+ */
+const LM_TEST_PROVIDER = path.join(REPO_ROOT, 'test/vscode/fixtures/lm-test-provider');
 
 let buildDir: string;
 let vsix: string;
+let lmTestProviderVsix: string;
 
-function node(args: string[], what: string): void {
-    const result = spawnSync(NODE24, args, { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+function node(args: string[], what: string, cwd = REPO_ROOT): void {
+    const result = spawnSync(NODE24, args, { cwd, encoding: 'utf8', timeout: 120_000 });
     if (result.status !== 0) throw new Error(`${what} failed (exit ${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
 }
 
@@ -37,6 +44,9 @@ beforeAll(async () => {
     buildDir = await mkdtemp(path.join(os.tmpdir(), 'flow-vsix-'));
     vsix = path.join(buildDir, 'flow-workflows.vsix');
     node(['scripts/package-vsix.mjs', vsix], 'Packaging the extension');
+    lmTestProviderVsix = path.join(buildDir, 'flow-test-language-models.vsix');
+    node([path.join(REPO_ROOT, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository',
+        '--out', lmTestProviderVsix], 'Packaging the test language model vendor', LM_TEST_PROVIDER);
 });
 
 afterAll(async () => {
@@ -70,7 +80,7 @@ function useEditor(options: () => CodeServerOptions): { server: () => CodeServer
 }
 
 describe('extension-host suite (mocha in the extension host, through the smoke-test driver)', () => {
-    const editor = useEditor(() => ({ smokeTestDriver: true }));
+    const editor = useEditor(() => ({ smokeTestDriver: true, vsix: lmTestProviderVsix }));
 
     it('passes', async () => {
         const outcome = await runExtensionHostSuite(editor.server(), editor.workbench().page, REPO_ROOT, SUITE_INDEX, 120_000);
@@ -121,10 +131,14 @@ describe('UI in a trusted workspace', () => {
         await workbench.screenshot('run-workflow');
         expect(readFileSync(path.join(editor.server().workspace, 'out/greeting.txt'), 'utf8')).toBe('hello\nsigned\n');
 
-        // The status bar item opens the run's log.
-        await workbench.statusBarItem('Hello completed').click();
+        await workbench.runCommand('Flow: Show Run Log');
         await workbench.page.locator('.panel .monaco-editor .view-lines', { hasText: 'sign completed' }).waitFor();
         await workbench.screenshot('run-output');
+
+        // The status bar item opens the run's progress panel (closed again: the next scenario opens its own).
+        await workbench.statusBarItem('Hello completed').click();
+        await workbench.webview().locator('.percent', { hasText: /^100 %$/ }).waitFor();
+        await workbench.runCommand('View: Close Editor');
     });
 
     it('follows a run in the progress panel: its graph, its percentage to 100 %, a waiting task\'s reasons, a task\'s log', async () => {
@@ -220,12 +234,9 @@ describe('UI: the Flow view, CodeLens and the palette', () => {
 
     it('shows the workspace\'s workflows in the Flow view, and selecting a task opens it', async () => {
         const workbench = editor.workbench();
-        await workbench.page.locator('.activitybar [aria-label^="Flow"]').click();
+        await workbench.page.locator('.activitybar .action-label[aria-label^="Flow"]').click();
         const rows = workbench.page.locator('.part.sidebar .monaco-list-row');
-        await rows.filter({ hasText: 'build.flow' }).waitFor();
-        // Only build.flow open, so that the picture shows one workflow whole.
-        await workbench.page.locator('.part.sidebar [aria-label="Collapse All"]').click();
-        await rows.filter({ hasText: 'build.flow' }).click();
+        // Files and workflows open expanded, down to the tasks.
         await rows.filter({ hasText: 'write_docs' }).waitFor();
         expect(await rows.evaluateAll(nodes => nodes.map(node => `${node.getAttribute('aria-level')} ${node.querySelector('.label-name')?.textContent}`)))
             .toEqual(expect.arrayContaining(['1 build.flow', '2 Build', '3 prepare', '4 fetch', '3 make', '4 code', '5 compile', '5 test', '4 docs', '5 write_docs']));
@@ -269,6 +280,22 @@ describe('UI in Restricted Mode (Workspace Trust on, folder not trusted)', () =>
         const refusal = await workbench.settled(workbench.notification('disabled in Restricted Mode'));
         await refusal.getByRole('button', { name: 'Manage Workspace Trust' }).waitFor();
         await workbench.screenshot('restricted-mode');
+        expect(existsSync(path.join(editor.server().workspace, 'out'))).toBe(false);
+    });
+
+    it('refuses the other commands that run or make workflows, and says why', async () => {
+        const workbench = editor.workbench();
+        await workbench.openFile('build.flow');
+        for (const [title, reason] of [
+            ['Flow: Run Task', 'running a task is disabled in Restricted Mode'],
+            ['Flow: Dry Run', 'a dry run is disabled in Restricted Mode'],
+            ['Flow: Compile to JSON', 'compiling to JSON is disabled in Restricted Mode'],
+            ['Flow: New Workflow from Template', 'making a workflow from a template is disabled in Restricted Mode']
+        ]) {
+            await workbench.runCommand('Notifications: Clear All Notifications');
+            await workbench.runCommand(title);
+            await workbench.notification(reason).waitFor();
+        }
         expect(existsSync(path.join(editor.server().workspace, 'out'))).toBe(false);
     });
 });

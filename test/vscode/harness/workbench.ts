@@ -29,14 +29,21 @@ export class Workbench {
 
     /** Runs a palette command by its full title (`Flow: Run Workflow`), clicking its own row. */
     async runCommand(title: string): Promise<void> {
+        await (await this.paletteRow(title)).click();
+    }
+
+    /**
+     * Opens the palette on `title` and returns the row whose label is exactly that title (wait
+     * for it to see that the palette offers the command).
+     */
+    async paletteRow(title: string): Promise<Locator> {
         await this.page.keyboard.press('F1');
-        const input = this.page.locator('.quick-input-widget .quick-input-box input');
-        await input.fill(`>${title}`);
+        await this.page.locator('.quick-input-widget .quick-input-box input').fill(`>${title}`);
         // Enter would run whichever row is highlighted first, and a longer title that starts the
         // same (`Flow: Run Workflow from Checkpoint`) may come first: the row whose label is
-        // exactly the title is clicked.
+        // exactly the title is the one.
         const label = this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) });
-        await this.page.locator('.quick-input-list .monaco-list-row', { has: label }).first().click();
+        return this.page.locator('.quick-input-list .monaco-list-row', { has: label }).first();
     }
 
     /** Opens a workspace file with quick open and waits for its editor tab. */

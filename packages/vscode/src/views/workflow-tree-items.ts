@@ -56,7 +56,7 @@ export class WorkflowItem extends vscode.TreeItem {
         super(workflow.name, workflow.children.length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
         this.contextValue = workflow.template ? 'template' : 'workflow';
         this.description = workflow.template ? 'template' : undefined;
-        this.iconPath = new vscode.ThemeIcon(workflow.template ? 'file-code' : 'workflow');
+        this.iconPath = new vscode.ThemeIcon(workflow.template ? 'file-code' : 'type-hierarchy');
         this.tooltip = workflow.template
             ? `template ${workflow.name}: instantiate it (\`workflow w from ${workflow.name}(...)\`) or use Flow: New Workflow from Template to run it.`
             : `workflow ${workflow.name}`;
