@@ -252,7 +252,9 @@ describe('UI: the Flow view, CodeLens and the palette', () => {
         await workbench.page.locator('.monaco-editor .codelens-decoration a', { hasText: /^\s*Run\s*$/ }).first().waitFor();
         // A lens's tooltip is its link's title: the one that runs `test`.
         await workbench.page.locator('.monaco-editor .codelens-decoration a[title="Run test and the tasks it depends on"]').click();
-        await workbench.settled(workbench.notification('Flow: Build (task test and the 2 tasks it depends on) completed'));
+        const done = await workbench.settled(workbench.notification('Flow: Build (task test and the 2 tasks it depends on) completed'));
+        await done.getByRole('button', { name: 'Show Progress' }).waitFor();
+        await done.getByRole('button', { name: 'Open Log' }).waitFor();
         await workbench.page.locator('.monaco-editor .codelens-decoration', { hasText: /completed in/ }).first().waitFor();
         expect(existsSync(path.join(editor.server().workspace, 'out/build/test'))).toBe(true);
         expect(existsSync(path.join(editor.server().workspace, 'out/build/docs'))).toBe(false);

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ManagedRun, RunManager } from './run-manager.js';
+import type { RunManager } from './run-manager.js';
 import type { TaskOutcome } from './task-outcome-label.js';
 
 /**
@@ -40,11 +40,6 @@ export class TaskOutcomes implements vscode.Disposable {
 
     get(file: vscode.Uri, workflow: string, task: string): TaskOutcome | undefined {
         return this.outcomes.get(key(file, workflow, task));
-    }
-
-    /** The outcome of a run's task, for a view that has the run. */
-    of(run: ManagedRun, task: string): TaskOutcome | undefined {
-        return this.get(run.file, run.workflow, task);
     }
 
     dispose(): void {
