@@ -13,6 +13,7 @@ import { SHAPES, SHAPE_NAMES, generateDag, meanDependencies, workflowOf, type Sh
 import { bareTopological, pureCore, runner, startTiming, type Timing } from './overhead.js';
 import { allocations, profile, topFunctions, type ProfileSummary } from './profile.js';
 import { COMMAND, bareSpawner, engineShell, runMake, temporaryDir, writeMakefile } from './shell.js';
+import { median } from '../stats.js';
 
 const SIZES = [1_000, 10_000, 100_000];
 /** Samples per size: enough for a stable median while keeping the 100k runs to seconds. */
@@ -37,11 +38,6 @@ const BUDGET = {
 
 const log = (message: string) => process.stderr.write(`  ${message}\n`);
 
-function median(values: number[]): number {
-    const sorted = [...values].sort((a, b) => a - b);
-    const middle = Math.floor(sorted.length / 2);
-    return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
 
 function collectGarbage(): void {
     (globalThis as { gc?: () => void }).gc?.();

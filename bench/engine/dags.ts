@@ -8,6 +8,7 @@ import {
     DEFAULT_RETRY, SCHEMA_VERSION, defaultCompletion, defaultPolicies, emptyOnFailure, emptyTaskType,
     type RunnerDef, type TaskDef, type WorkflowModel
 } from '@flow/model';
+import { mulberry32 } from '../../test/support/prng.js';
 
 export type Shape = 'wide' | 'chain' | 'layered';
 export const SHAPES: readonly Shape[] = ['wide', 'chain', 'layered'];
@@ -24,17 +25,6 @@ export interface Dag {
     dependencies: string[][];
 }
 
-/** mulberry32, as in bench/language/generate-workflow.ts: a tiny deterministic PRNG. */
-function mulberry32(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 
 const taskId = (index: number) => `t${index}`;
 

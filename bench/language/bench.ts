@@ -13,6 +13,7 @@ import { createFlowServicesWithBuiltins } from '../../packages/language/src/flow
 import { compileDocument } from '../../packages/language/src/compiler/compiler.js';
 import type * as ast from '../../packages/language/src/generated/ast.js';
 import { generateWorkflow } from './generate-workflow.js';
+import { median, percentile } from '../stats.js';
 
 const SIZES = [100, 1_000, 10_000];
 const COMPLETION_SIZES = [500, 10_000];
@@ -31,17 +32,6 @@ const BUDGET = {
 
 const log = (message: string) => process.stderr.write(`  ${message}\n`);
 
-function median(values: number[]): number {
-    const sorted = [...values].sort((a, b) => a - b);
-    const middle = Math.floor(sorted.length / 2);
-    return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-/** The nearest-rank 95th percentile. */
-function p95(values: number[]): number {
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)];
-}
 
 function collectGarbage(): void {
     (globalThis as { gc?: () => void }).gc?.();
@@ -112,7 +102,7 @@ async function measureCompletion(taskCount: number): Promise<{ median: number; p
         times.push(performance.now() - start);
         items = list?.items.length ?? 0;
     }
-    return { median: median(times), p95: p95(times), items };
+    return { median: median(times), p95: percentile(times, 95), items };
 }
 
 /** Spawns the bundled server with --stdio and times `initialize` until its response arrives. */

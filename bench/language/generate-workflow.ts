@@ -4,22 +4,12 @@
  * with 2-3 dependencies on recent tasks, conditions on an upstream result, retries, timeouts,
  * tags, metadata and shell commands with interpolations. Deterministic for a given size.
  */
+import { mulberry32 } from '../../test/support/prng.js';
 
 const TYPES = ['research', 'analysis', 'implementation', 'design', 'review', 'testing', 'planning', 'coordination'];
 const PRIORITIES = ['urgent', 'high', 'normal', 'normal', 'low'];
 const TASKS_PER_PHASE = 100;
 
-/** mulberry32: a tiny deterministic PRNG. */
-function mulberry32(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 
 const taskName = (index: number) => `t${String(index).padStart(5, '0')}`;
 

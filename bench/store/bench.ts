@@ -12,6 +12,7 @@ import { planResume, runWorkflow, type RunEvent } from '@flow/engine';
 import type { Json, WorkflowModel } from '@flow/model';
 import { FlowStore } from '@flow/store';
 import { generateDag, workflowOf } from '../engine/dags.js';
+import { median, percentile } from '../stats.js';
 
 const SIZES_MB = [1, 10, 50];
 const APPENDS = 2_000;
@@ -28,12 +29,6 @@ const BUDGET = { p50Ms: 1, p95Ms: 5 };
 
 const log = (message: string) => process.stderr.write(`  ${message}\n`);
 
-function percentile(values: number[], p: number): number {
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-}
-
-const median = (values: number[]) => percentile(values, 0.5);
 const fixed = (value: number) => value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 const count = (value: number) => value.toLocaleString('en');
@@ -249,7 +244,7 @@ async function main(): Promise<void> {
     };
     for (const row of sizes) {
         budgetRow(`durable append p50, database ${mb(row.dbBytes)} MB`, median(row.append), BUDGET.p50Ms);
-        budgetRow(`durable append p95, database ${mb(row.dbBytes)} MB`, percentile(row.append, 0.95), BUDGET.p95Ms);
+        budgetRow(`durable append p95, database ${mb(row.dbBytes)} MB`, percentile(row.append, 95), BUDGET.p95Ms);
     }
     const smallest = median(sizes[0].append);
     const largest = median(sizes.at(-1)!.append);
@@ -281,9 +276,9 @@ async function main(): Promise<void> {
         '',
         '| database (before, after) | p50 | p95 | p99 | max | floor p50 | floor p95 | p50 / floor | exports during the appends |',
         '|---|---|---|---|---|---|---|---|---|',
-        ...sizes.map(row => `| ${mb(row.dbBytes)} MB, ${mb(row.dbBytesAfter)} MB | ${fixed(median(row.append))} | ${fixed(percentile(row.append, 0.95))} | ` +
-            `${fixed(percentile(row.append, 0.99))} | ${fixed(Math.max(...row.append))} | ${fixed(median(row.floor))} | ` +
-            `${fixed(percentile(row.floor, 0.95))} | ${(median(row.append) / median(row.floor)).toFixed(1)}x | ${row.exportsDuring} |`),
+        ...sizes.map(row => `| ${mb(row.dbBytes)} MB, ${mb(row.dbBytesAfter)} MB | ${fixed(median(row.append))} | ${fixed(percentile(row.append, 95))} | ` +
+            `${fixed(percentile(row.append, 99))} | ${fixed(Math.max(...row.append))} | ${fixed(median(row.floor))} | ` +
+            `${fixed(percentile(row.floor, 95))} | ${(median(row.append) / median(row.floor)).toFixed(1)}x | ${row.exportsDuring} |`),
         '',
         '### Export and open by size (ms, medians)',
         '',

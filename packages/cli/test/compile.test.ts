@@ -1,8 +1,8 @@
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { validateModel } from '@flow/model';
-import { ensureBuilt, flowctl, hasStackTrace, temporaryWorkspace } from './flowctl-process.js';
+import { flowctl, hasStackTrace, useWorkspaces } from './flowctl-process.js';
 
 // Custom types without required capabilities, so no agent is needed.
 const clean = `workflow Clean {
@@ -35,16 +35,7 @@ const template = `template workflow Research {
 }
 `;
 
-let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
-
-function workspace(files: Record<string, string>): string {
-    const created = temporaryWorkspace(files);
-    cleanup = created.remove;
-    return created.dir;
-}
-
-beforeAll(() => ensureBuilt(), 300_000);
+const workspace = useWorkspaces();
 
 describe('flowctl compile', () => {
     it('prints the model as 2-space JSON and exits 0', () => {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, flowctl, hasStackTrace, temporaryWorkspace } from './flowctl-process.js';
+import { describe, expect, it } from 'vitest';
+import { flowctl, hasStackTrace, useWorkspaces } from './flowctl-process.js';
 
 const agents = 'agent worker { capabilities web_search, document_analysis, data_analysis, statistical_modeling  run shell "true" }\n';
 const seed = JSON.stringify({
@@ -14,16 +14,7 @@ const seed = JSON.stringify({
     }
 }, null, 2);
 
-let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
-
-function workspace(files: Record<string, string>): string {
-    const created = temporaryWorkspace(files);
-    cleanup = created.remove;
-    return created.dir;
-}
-
-beforeAll(() => ensureBuilt(), 300_000);
+const workspace = useWorkspaces();
 
 describe('flowctl convert', () => {
     it('writes the .flow file beside the JSON, without the workspace\'s agents, and notes what needs no setting', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { FlowStore } from '@flow/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, repositoryRoot, temporaryWorkspace } from './flowctl-process.js';
+import { mulberry32 } from '../../../test/support/prng.js';
 
 /*
  * A killed run loses no completed result. flowctl run is SIGKILLed at 20 random moments of a
@@ -16,17 +17,6 @@ const KILLS = 20;
 const LAYERS = 6;
 const WIDTH = 4;
 
-/** mulberry32: the kill moments are the same on every run of the test. */
-function mulberry32(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 
 function layeredWorkflow(): string {
     const lines = ['workflow Layers {', '  type step { timeout 1m }'];

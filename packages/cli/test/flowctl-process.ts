@@ -1,3 +1,4 @@
+import { afterEach, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,4 +50,22 @@ export function temporaryWorkspace(files: Record<string, string>): { dir: string
 /** True if the text contains a JavaScript stack frame. */
 export function hasStackTrace(text: string): boolean {
     return /^\s+at .+:\d+:\d+\)?$/m.test(text);
+}
+
+/**
+ * For a test file: builds dist/ once before its tests (see `ensureBuilt`), and returns a
+ * function that makes a temporary workspace with the given files, removed after each test.
+ */
+export function useWorkspaces(): (files: Record<string, string>) => string {
+    let created: Array<() => void> = [];
+    beforeAll(() => ensureBuilt(), 300_000);
+    afterEach(() => {
+        for (const remove of created) remove();
+        created = [];
+    });
+    return files => {
+        const { dir, remove } = temporaryWorkspace(files);
+        created.push(remove);
+        return dir;
+    };
 }

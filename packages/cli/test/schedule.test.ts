@@ -1,18 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, flowctl, hasStackTrace, temporaryWorkspace } from './flowctl-process.js';
+import { describe, expect, it } from 'vitest';
+import { flowctl, hasStackTrace, useWorkspaces } from './flowctl-process.js';
 
-let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
-
-function workspace(files: Record<string, string>): string {
-    const created = temporaryWorkspace(files);
-    cleanup = created.remove;
-    return created.dir;
-}
-
-beforeAll(() => ensureBuilt(), 300_000);
+const workspace = useWorkspaces();
 
 // A six-field cron expression (with seconds) makes the schedule due every second.
 const everySecond = `workflow Ticker {

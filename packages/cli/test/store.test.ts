@@ -1,19 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, flowctl, hasStackTrace, repositoryRoot, temporaryWorkspace } from './flowctl-process.js';
+import { describe, expect, it } from 'vitest';
+import { flowctl, hasStackTrace, repositoryRoot, useWorkspaces } from './flowctl-process.js';
 
-let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
-
-function workspace(files: Record<string, string>): string {
-    const created = temporaryWorkspace(files);
-    cleanup = created.remove;
-    return created.dir;
-}
-
-beforeAll(() => ensureBuilt(), 300_000);
+const workspace = useWorkspaces();
 
 // Each task appends its name to ran.log, so a test sees what really ran, and how often.
 const pipeline = `workflow Pipeline {

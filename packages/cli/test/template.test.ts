@@ -1,18 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, flowctl, hasStackTrace, temporaryWorkspace, type FlowctlResult } from './flowctl-process.js';
+import { describe, expect, it } from 'vitest';
+import { flowctl, hasStackTrace, useWorkspaces, type FlowctlResult } from './flowctl-process.js';
 
-let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
-
-function workspace(files: Record<string, string> = {}): string {
-    const created = temporaryWorkspace(files);
-    cleanup = created.remove;
-    return created.dir;
-}
-
-beforeAll(() => ensureBuilt(), 300_000);
+const makeWorkspace = useWorkspaces();
+const workspace = (files: Record<string, string> = {}): string => makeWorkspace(files);
 
 /** The last event of `flowctl run --json`. */
 function lastEvent(result: FlowctlResult): Record<string, unknown> {

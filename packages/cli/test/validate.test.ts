@@ -1,7 +1,7 @@
 import { chmodSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, flowctl, hasStackTrace, temporaryWorkspace } from './flowctl-process.js';
+import { describe, expect, it } from 'vitest';
+import { flowctl, hasStackTrace, useWorkspaces } from './flowctl-process.js';
 
 // A workflow with no problems: a custom type without required capabilities, so no agent is needed.
 const clean = `workflow Clean {
@@ -17,16 +17,7 @@ const unresolved = `workflow Broken {
 }
 `;
 
-let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
-
-function workspace(files: Record<string, string>): string {
-    const created = temporaryWorkspace(files);
-    cleanup = created.remove;
-    return created.dir;
-}
-
-beforeAll(() => ensureBuilt(), 300_000);
+const workspace = useWorkspaces();
 
 describe('flowctl validate', () => {
     it('exits 0 and prints a summary for a workflow without problems', () => {

@@ -1,16 +1,7 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, flowctl, temporaryWorkspace } from './flowctl-process.js';
+import { describe, expect, it } from 'vitest';
+import { flowctl, useWorkspaces } from './flowctl-process.js';
 
-let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
-
-function workspace(files: Record<string, string>): string {
-    const created = temporaryWorkspace(files);
-    cleanup = created.remove;
-    return created.dir;
-}
-
-beforeAll(() => ensureBuilt(), 300_000);
+const workspace = useWorkspaces();
 
 // Two root-level agents of the same name: one in the workspace, one in a folder .flowignore lists.
 const files = {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { URI, type LangiumDocument } from 'langium';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createFlowServicesWithBuiltins, type FlowServiceSet } from '../../src/flow-module.js';
+import { mulberry32 } from '../../../../test/support/prng.js';
 
 /*
  * Robustness under broken input: every language service must return (possibly an empty or
@@ -14,17 +15,6 @@ import { createFlowServicesWithBuiltins, type FlowServiceSet } from '../../src/f
 
 const repositoryRoot = join(import.meta.dirname, '..', '..', '..', '..');
 
-/** mulberry32: a tiny, fast, well-distributed 32-bit PRNG; same seed, same inputs. */
-function mulberry32(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 
 type Random = ReturnType<typeof mulberry32>;
 const randomInt = (random: Random, below: number) => Math.floor(random() * below);
