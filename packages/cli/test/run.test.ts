@@ -168,6 +168,46 @@ agent coordinator { capabilities coordination  run shell "touch reported.txt" }
         expect(readdirSync(dir)).toEqual(['pipeline.flow']);
     });
 
+    it('runs at most --max-parallel attempts at once', () => {
+        const dir = workspace({
+            'wide.flow': 'workflow Wide {\n  type step { timeout 1m }\n' +
+                ['a', 'b', 'c', 'd'].map(id => `  task ${id}: step { run shell "sleep 0.1" }\n`).join('') + '}\n'
+        });
+        // The most attempts running at once, from the order of starts and ends in the stream.
+        const mostAtOnce = (stream: Array<Record<string, any>>) => {
+            let running = 0;
+            let most = 0;
+            for (const event of stream) {
+                if (event.type === 'task.started') most = Math.max(most, ++running);
+                if (event.type === 'task.completed' || event.type === 'task.failed') running--;
+            }
+            return most;
+        };
+        expect(mostAtOnce(events(flowctl(['run', 'wide.flow', '--json', '--max-parallel', '1'], dir).stdout))).toBe(1);
+        expect(mostAtOnce(events(flowctl(['run', 'wide.flow', '--json'], dir).stdout))).toBe(4);
+    });
+
+    it('fails a run that outlasts --timeout, stopping what runs', () => {
+        const dir = workspace({ 'slow.flow': 'workflow Slow {\n  type step { timeout 10m }\n  task wait: step { run shell "sleep 30" }\n}\n' });
+        const result = flowctl(['run', 'slow.flow', '--json', '--timeout', '1s'], dir);
+        expect(result.status).toBe(1);
+        expect(events(result.stdout).at(-1)).toMatchObject({ type: 'run.failed', reason: expect.stringMatching(/time limit|timed out|timeout/i) });
+    });
+
+    it('reuses a cached result on the next run, visibly, and not with --no-cache', () => {
+        const dir = workspace({
+            'cached.flow': 'workflow Cached {\n  type fetch { timeout 1m }\n  cache { ttl 1h types fetch }\n' +
+                '  task get: fetch { run shell "echo ran >> runs.log; echo \'{\\"rows\\": 1}\'" }\n}\n'
+        });
+        expect(flowctl(['run', 'cached.flow'], dir).status).toBe(0);
+        const second = flowctl(['run', 'cached.flow', '--json'], dir);
+        expect(ofType(events(second.stdout), 'task.cache_hit').map(event => event.task)).toEqual(['get']);
+        expect(flowctl(['run', 'cached.flow'], dir).stdout).toMatch(/│ get +│ completed +│.*│ hit +│/);
+        const uncached = flowctl(['run', 'cached.flow', '--json', '--no-cache'], dir);
+        expect(ofType(events(uncached.stdout), 'task.cache_hit')).toEqual([]);
+        expect(readFileSync(join(dir, 'runs.log'), 'utf8')).toBe('ran\nran\n');
+    });
+
     it('labels demo built-ins as such in events and in the summary', () => {
         const dir = workspace({ 'demo.flow': 'workflow Demo {\n  type step { timeout 1m }\n  task pause: step { run sleep 10ms }\n}\n' });
         const result = flowctl(['run', 'demo.flow'], dir);
