@@ -171,7 +171,7 @@ agent coordinator { capabilities coordination  run shell "touch reported.txt" }
     it('runs at most --max-parallel attempts at once', () => {
         const dir = workspace({
             'wide.flow': 'workflow Wide {\n  type step { timeout 1m }\n' +
-                ['a', 'b', 'c', 'd'].map(id => `  task ${id}: step { run shell "sleep 0.1" }\n`).join('') + '}\n'
+                ['a', 'b', 'c', 'd'].map(id => `  task ${id}: step { run shell "sleep 0.5" }\n`).join('') + '}\n'
         });
         // The most attempts running at once, from the order of starts and ends in the stream.
         const mostAtOnce = (stream: Array<Record<string, any>>) => {
