@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { flowctl, hasStackTrace, repositoryRoot, useWorkspaces } from './flowctl-process.js';
@@ -248,6 +248,35 @@ agent coordinator { capabilities coordination  run shell "touch reported.txt" }
             FLOW_STATE_DIR: join(workspace({}), 'state')
         });
         expect(result.status).toBe(0);
+        expect(events(result.stdout).at(-1)).toMatchObject({ type: 'run.completed' });
+    });
+});
+
+describe('every example', () => {
+    // Each workflow of examples/ (templates aside) and each seed JSON file runs to completion,
+    // with the agents the examples declare; in a copy, so that what the tasks write stays out of
+    // the repository.
+    const exampleDir = join(repositoryRoot, 'examples');
+    const examples = readdirSync(exampleDir, { withFileTypes: true }).filter(entry => entry.isFile() && entry.name.endsWith('.flow')).flatMap(entry => {
+        const text = readFileSync(join(exampleDir, entry.name), 'utf8');
+        return [...text.matchAll(/^(?!\s*template)\s*workflow (\w+)/gm)].map(match => [entry.name, match[1]] as const);
+    });
+    const seeds = readdirSync(join(exampleDir, 'seed')).filter(file => file.endsWith('.json')).map(file => `seed/${file}`);
+    const copy = () => {
+        const dir = workspace({});
+        cpSync(exampleDir, dir, { recursive: true, filter: source => !/[/\\](\.flow|out)$/.test(source) });
+        return dir;
+    };
+
+    it.each(examples)('%s (%s) completes', (file, name) => {
+        const result = flowctl(['run', file, '--workflow', name, '--json'], copy());
+        expect(result.status, result.stderr).toBe(0);
+        expect(events(result.stdout).at(-1)).toMatchObject({ type: 'run.completed' });
+    });
+
+    it.each(seeds)('%s completes', file => {
+        const result = flowctl(['run', file, '--json'], copy());
+        expect(result.status, result.stderr).toBe(0);
         expect(events(result.stdout).at(-1)).toMatchObject({ type: 'run.completed' });
     });
 });

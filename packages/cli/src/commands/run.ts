@@ -241,6 +241,7 @@ function handleInterrupts(handle: RunHandle, tell: boolean): () => void {
 }
 
 function countStatuses(statuses: readonly string[]): string {
+    if (statuses.length === 0) return 'no tasks';
     const counts = new Map<string, number>();
     for (const status of statuses) counts.set(status, (counts.get(status) ?? 0) + 1);
     return [...counts].map(([status, count]) => `${count} ${status.replace('_', ' ')}`).join(', ');
