@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { checkpointNameProblem } from '../checkpoint-name.js';
 import { CliError } from '../cli-error.js';
 import { findRun, openWriterOrReader, storeQuery } from '../run-store.js';
 import { resolveStateDir } from '../state-dir.js';
@@ -24,9 +25,8 @@ have ended so far) within a second. Resume from it with \`flowctl resume <run> -
 Examples:
   flowctl checkpoint 3f2a --name after_data_collection --description "Checkpoint after data collection phase"`)
         .action(async (runId: string, options: CheckpointOptions) => {
-            if (!/^[A-Za-z_][\w-]*$/.test(options.name) || /^\d+$/.test(options.name)) {
-                throw new CliError(`--name ${options.name}: use letters, digits, _ and -, starting with a letter or _ (numbers are checkpoint ids).`);
-            }
+            const problem = checkpointNameProblem(options.name);
+            if (problem) throw new CliError(`--name ${options.name}: ${problem}`);
             const stateDir = resolveStateDir(options.stateDir, process.cwd());
             const checkpoint = await nameCheckpoint(stateDir, runId, options);
             process.stdout.write(`checkpoint ${checkpoint.id} of run ${checkpoint.runId} is named ${options.name}` +

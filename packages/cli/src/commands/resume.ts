@@ -3,13 +3,14 @@ import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { describeResumeReason, planResume, resolveParams, WorkflowConfigError, type ResumePlan, type ResumeSource } from '@flow/engine';
 import type { Json, WorkflowModel } from '@flow/model';
-import type { FlowStore, RunParent, RunRecord, RunState } from '@flow/store';
+import type { RunState } from '@flow/store';
 import { loadAgents, mergeAgents } from '../agents.js';
 import { CliError, ExitCode } from '../cli-error.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { displayPath } from '../input-files.js';
 import { loadWorkflowModel } from '../load-model.js';
 import { findRun, openStore, storeQuery } from '../run-store.js';
+import { resumeChain, resumeParent } from '../resume-chain.js';
 import { collect, parseRunParams } from '../run-params.js';
 import { resolveStateDir } from '../state-dir.js';
 import { resolveWorkspaceDir } from '../workspace-loader.js';
@@ -62,7 +63,7 @@ async function resume(runId: string, options: ResumeOptions): Promise<number> {
     try {
         run = findRun(reader, runId);
         state = storeQuery(() => reader.stateAt(run!.runId, options.fromCheckpoint === undefined ? undefined : checkpointArgument(options.fromCheckpoint)));
-        sources = resumeChain(reader, run.record, state);
+        sources = storeQuery(() => resumeChain(reader, run!.record, state));
     } finally {
         await reader.close();
     }
@@ -85,33 +86,9 @@ async function resume(runId: string, options: ResumeOptions): Promise<number> {
         printPlan(plan, options.json === true, record.runId, checkpoint);
         return ExitCode.Ok;
     }
-    const continuing = options.fromCheckpoint === undefined && Object.keys(changes).length === 0;
-    const parent: RunParent = { runId: record.runId, checkpoint, mode: continuing ? 'continue' : 'fork' };
+    const parent = resumeParent(record.runId, checkpoint, options.fromCheckpoint === undefined, changes);
     const workspaceDir = await resolveWorkspaceDir(undefined, [file]);
     return executeRun({ file, model, params, workspaceDir, resume: { parent, reuse: plan.reuse } }, { ...options, stateDir });
-}
-
-/** How far back a chain of resumed runs is followed for results a killed resume had not re-recorded. */
-const MAX_CHAIN = 100;
-
-/**
- * The run resumed from (at the chosen checkpoint), then the run it was itself resumed from (at the
- * checkpoint it started from), and so on: a resume that was killed before it re-recorded a kept
- * result still lets the next resume keep it.
- */
-function resumeChain(store: FlowStore, record: RunRecord, state: RunState): ResumeSource[] {
-    const sourceOf = (run: RunRecord, at: RunState): ResumeSource => ({
-        runId: run.runId, checkpoint: at.at === undefined ? undefined : at.at.name ?? at.at.id, model: run.model, params: run.params,
-        outcomes: Object.fromEntries(Object.values(at.tasks).map(task => [task.id, { status: task.status, result: task.result }]))
-    });
-    const chain = [sourceOf(record, state)];
-    for (let parent = record.parent; parent && chain.length < MAX_CHAIN; ) {
-        const earlier = store.run(parent.runId);
-        if (!earlier) break;
-        chain.push(sourceOf(earlier.record, storeQuery(() => store.stateAt(earlier.runId, parent!.checkpoint))));
-        parent = earlier.record.parent;
-    }
-    return chain;
 }
 
 /** The workflow as its file says now, with --agents; the stored model when the file is gone. */
