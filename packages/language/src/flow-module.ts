@@ -9,6 +9,7 @@ import {
 } from 'langium/lsp';
 import { FlowGeneratedModule, FlowGeneratedSharedModule } from './generated/module.js';
 import { FlowLexer } from './parser/flow-lexer.js';
+import { FlowTokenBuilder } from './parser/flow-token-builder.js';
 import { FlowScopeComputation } from './references/flow-scope-computation.js';
 import { FlowScopeProvider } from './references/flow-scope-provider.js';
 import { FlowWorkspaceManager } from './workflow/flow-workspace-manager.js';
@@ -49,7 +50,8 @@ export type FlowServices = LangiumServices & FlowAddedServices;
 
 export const FlowModule: Module<FlowServices, PartialLangiumServices & FlowAddedServices> = {
     parser: {
-        Lexer: (services) => new FlowLexer(services)
+        Lexer: (services) => new FlowLexer(services),
+        TokenBuilder: () => new FlowTokenBuilder()
     },
     references: {
         ScopeComputation: (services) => new FlowScopeComputation(services),

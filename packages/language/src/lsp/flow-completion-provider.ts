@@ -118,10 +118,7 @@ export class FlowCompletionProvider extends DefaultCompletionProvider {
     }
 
     protected override findFeaturesAt(document: TextDocument, offset: number): NextFeature[] {
-        const features = this.findFeaturesAfterShortPrefix(document, offset) ?? super.findFeaturesAt(document, offset);
-        // A keyword reached through the `Name` rule is a name that happens to be spelled like a
-        // keyword: proposing all 150 of them wherever a name may stand would bury the real choices.
-        return features.filter(next => !(GrammarAST.isKeyword(next.feature) && isInNameRule(next.feature)));
+        return this.findFeaturesAfterShortPrefix(document, offset) ?? super.findFeaturesAt(document, offset);
     }
 
     /**
