@@ -27,6 +27,8 @@ const entries = [
     // extension requires that bundle on first use, so activation stays light.
     { entryPoints: ['packages/vscode/src/extension.ts'], outfile: 'dist/extension.cjs' },
     { entryPoints: ['packages/vscode/src/runtime/workflow-runtime.ts'], outfile: 'dist/workflow-runtime.cjs' },
+    // The run store (sql.js), which the editor's views read without a run: a bundle of its own.
+    { entryPoints: ['packages/vscode/src/store/store-runtime.ts'], outfile: 'dist/run-store.cjs' },
     // The progress panel's webview: browser code, not Node's. Its CSS (with codicons') and the
     // codicon font land beside it in dist/webview/, the only folder the webview may load from.
     {

@@ -48,7 +48,7 @@ export function registerRunTask(context: vscode.ExtensionContext, runs: RunManag
             if (!mayStart(subset)) return undefined;
             const upstream = subset.tasks.length - 1;
             const scope = `task ${task}${upstream > 0 ? ` and the ${upstream} task${upstream === 1 ? '' : 's'} it depends on` : ''}`;
-            return startRun(runs, target.document.uri, subset, scope)?.result;
+            return (await startRun(runs, target.document.uri, subset, { scope }))?.result;
         }));
 }
 

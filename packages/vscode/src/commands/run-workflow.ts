@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { RunResult } from '@flow/engine';
 import type { WorkflowModel } from '@flow/model';
-import type { RunManager } from '../runs/run-manager.js';
+import type { ManagedRun, RunManager, StartRunOptions } from '../runs/run-manager.js';
 import { workspaceDirOf } from '../settings.js';
 import { mayExecuteWorkspaceCode } from '../workspace-trust.js';
 import { compileForCommand, mayStart } from './prepare-workflow.js';
@@ -29,16 +29,17 @@ export function registerRunWorkflow(context: vscode.ExtensionContext, runs: RunM
             if (!target) return undefined;
             const model = await compileForCommand(target.document, { title: 'Run Workflow', workflow: target.workflow, outcome: 'not run', forRun: true });
             if (!model || !mayStart(model)) return undefined;
-            return startRun(runs, target.document.uri, model)?.result;
+            return (await startRun(runs, target.document.uri, model))?.result;
         }));
 }
 
-/** Starts a run of `model`, or returns undefined after showing why the engine refused it. */
-export function startRun(runs: RunManager, file: vscode.Uri, model: WorkflowModel, scope?: string): ReturnType<RunManager['start']> | undefined {
+/** Starts a run of `model`, or returns undefined after showing why it could not start. */
+export async function startRun(runs: RunManager, file: vscode.Uri, model: WorkflowModel, options: Omit<StartRunOptions, 'file' | 'workspaceDir'> = {}): Promise<ManagedRun | undefined> {
     try {
-        return runs.start(model, { file, workspaceDir: workspaceDirOf(file), scope });
+        return await runs.start(model, { ...options, file, workspaceDir: workspaceDirOf(file) });
     } catch (error) {
-        // WorkflowConfigError: parameters or settings the engine refuses; its message names the field.
+        // WorkflowConfigError (parameters or settings the engine refuses; its message names the
+        // field), StoreBusyError (another process writes the state folder), or a store that cannot be written.
         void vscode.window.showErrorMessage(`Flow: ${model.name} was not run: ${(error as Error).message}`);
         return undefined;
     }

@@ -3,7 +3,9 @@
  * words the CLI uses for run events. Bundled on its own as dist/workflow-runtime.cjs and
  * required on first use (see load-runtime.ts), so that activating the extension never loads it.
  */
-export { planWorkflow, restrictToTask, startWorkflow } from '@flow/engine';
+export { describeResumeReason, planResume, planWorkflow, resolveParams, restrictToTask, startWorkflow } from '@flow/engine';
+// Durations as a user types them (`30m`), for parameters shown in input boxes.
+export { formatDuration as formatDurationLiteral } from '@flow/model';
 export { describeEvent, formatDuration, planLines } from '@flow/cli/src/run-view.js';
 export { compileWorkflowFile } from './compile-workflow.js';
 // The editor's commands: Convert JSON to .flow, New Workflow from Template, and the runners only it has.
