@@ -50,7 +50,7 @@ export class ProgressPanel implements vscode.Disposable {
     private readonly didDispose = new vscode.EventEmitter<void>();
     readonly onDidDispose = this.didDispose.event;
 
-    constructor(readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, runs: RunManager, target: ProgressPanelTarget) {
+    constructor(readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly runs: RunManager, target: ProgressPanelTarget) {
         this.runId = target.runId;
         this.run = target.run;
         this.logDir = target.logDir ?? target.run?.logDir;
@@ -149,7 +149,8 @@ export class ProgressPanel implements vscode.Disposable {
         const run = this.run;
         if (task === undefined || !run || !run.model.tasks.some(candidate => candidate.id === task)) return;
         this.waitingSentAt = Date.now();
-        const explanation = loadWorkflowRuntime().explainWaitingTask(run.model, run.events, task, Date.now());
+        const explanation = loadWorkflowRuntime().explainWaitingTask(run.model, run.events, task, Date.now(),
+            taskId => this.runs.explainTaskScore(run.id, taskId));
         if (quiet && !explanation.waiting) return;
         this.post({ type: 'waiting', explanation });
     }

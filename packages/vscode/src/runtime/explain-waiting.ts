@@ -1,29 +1,30 @@
 /**
- * "Why is this waiting?" for a task of a run the editor follows. The engine keeps its state
- * inside `startWorkflow` (its handle does not expose it), so `explainTaskScore` cannot be asked
- * about a live run; what the score reads (how long the task has been queued, the free slots of
- * its pool and of the agents that may run it) is rebuilt here from the run's events and handed
- * to the engine's own `computeScore`, the formula the ready queue uses. The unit test checks the
- * result against `explainTaskScore` on the engine's real state.
+ * "Why is this waiting?" for a task of a run the editor follows: what it waits for, in words,
+ * read from the run's events (unfinished dependencies, a full pool, busy agents, a retry's
+ * delay), and its score as the engine computes it for the live run (`RunHandle.explainTaskScore`,
+ * the formula and the state the ready queue uses).
  */
-import { computeScore, planWorkflow, scoreStatics, TERMINAL_STATUSES, type RunEvent, type TaskStatus } from '@flow/engine';
+import { planWorkflow, TERMINAL_STATUSES, type RunEvent, type ScoreExplanation, type TaskStatus } from '@flow/engine';
 import type { TaskDef, WorkflowModel } from '@flow/model';
 import type { WaitingExplanation } from '../shared/messages.js';
 
 /** What the events say about a run's tasks, agents and pools now. */
 interface RunPicture {
     status: Map<string, TaskStatus>;
-    /** When each task's units entered the ready queue (a retry re-enters it after its delay). */
-    queuedAt: Map<string, number>;
     /** Attempts in flight, by `task#item`, with the agent each runs on. */
     running: Map<string, { task: string; agent?: string }>;
     retry: Map<string, { nextAttempt: number; at: number }>;
     breakers: Map<string, 'open' | 'half_open' | 'closed'>;
 }
 
-const BASIS = 'Computed with the engine\'s score formula from this run\'s events (time queued, free pool and agent slots), as the ready queue scores it.';
+const BASIS = 'What it waits for is read from this run\'s events; the score is the engine\'s own for this task now, as the ready queue computes it.';
 
-export function explainWaitingTask(model: WorkflowModel, events: readonly RunEvent[], taskId: string, now: number): WaitingExplanation {
+/**
+ * @param score the engine's score of a task of the live run (the RunManager asks the run's
+ *   handle); undefined once the run has ended, when no task waits any more.
+ */
+export function explainWaitingTask(model: WorkflowModel, events: readonly RunEvent[], taskId: string, now: number,
+    score: (taskId: string) => ScoreExplanation | undefined): WaitingExplanation {
     const task = model.tasks.find(candidate => candidate.id === taskId);
     if (!task) throw new Error(`No task "${taskId}" in workflow ${model.name}.`);
     const picture = readPicture(events);
@@ -65,44 +66,29 @@ export function explainWaitingTask(model: WorkflowModel, events: readonly RunEve
         }
     }
 
-    const statics = scoreStatics(model);
     // A retried attempt is queued again once its delay is over.
     const queued = status === 'ready' || (waitingForRetry && retry.at <= now);
-    const queuedAt = queued ? picture.queuedAt.get(taskId) : undefined;
-    const score = computeScore(task, model.policies.scheduling, {
-        now,
-        waitedMs: queuedAt === undefined ? 0 : Math.max(0, now - queuedAt),
-        poolFree: pool ? Math.max(0, pool.concurrency - poolRunning.length) : undefined,
-        poolConcurrency: pool?.concurrency,
-        agentsFree: agents?.free,
-        agentsCapacity: agents?.capacity,
-        dependents: statics.dependents.get(taskId) ?? 0,
-        maxDependents: statics.maxDependents,
-        maxBusinessValue: statics.maxBusinessValue
-    });
     return {
-        task: taskId, status, waiting: true, waitingFor, score,
+        task: taskId, status, waiting: true, waitingFor, score: score(taskId),
         basis: queued ? BASIS : `${BASIS} It is not queued yet: this is the score it would have if it were queued now.`
     };
 }
 
 /** Free and total slots of the agents that may run the task, as the engine counts them (an open breaker frees none). */
-function agentSlots(model: WorkflowModel, task: TaskDef, picture: RunPicture): { free: number; capacity: number; detail: string[] } | undefined {
+function agentSlots(model: WorkflowModel, task: TaskDef, picture: RunPicture): { free: number; detail: string[] } | undefined {
     const candidates = candidatesOf(model, task.id);
     if (candidates === undefined) return undefined;
     let free = 0;
-    let capacity = 0;
     const detail: string[] = [];
     for (const name of candidates) {
         const agent = model.agents.find(candidate => candidate.name === name);
         if (!agent) continue;
         const busy = [...picture.running.values()].filter(entry => entry.agent === name).length;
         const breaker = picture.breakers.get(name) ?? 'closed';
-        capacity += agent.concurrency;
         if (breaker !== 'open') free += Math.max(0, agent.concurrency - busy);
         detail.push(breaker === 'open' ? `${name} has its circuit breaker open` : `${name} runs ${busy} of ${agent.concurrency}`);
     }
-    return { free, capacity, detail };
+    return { free, detail };
 }
 
 const candidateCache = new WeakMap<WorkflowModel, Map<string, string[]>>();
@@ -120,7 +106,7 @@ function candidatesOf(model: WorkflowModel, taskId: string): string[] | undefine
 }
 
 function readPicture(events: readonly RunEvent[]): RunPicture {
-    const picture: RunPicture = { status: new Map(), queuedAt: new Map(), running: new Map(), retry: new Map(), breakers: new Map() };
+    const picture: RunPicture = { status: new Map(), running: new Map(), retry: new Map(), breakers: new Map() };
     const endAttempt = (task: string, item: number | undefined): void => {
         picture.running.delete(`${task}#${item ?? -1}`);
     };
@@ -132,7 +118,6 @@ function readPicture(events: readonly RunEvent[]): RunPicture {
         switch (event.type) {
             case 'task.ready':
                 picture.status.set(event.task, 'ready');
-                picture.queuedAt.set(event.task, event.time);
                 break;
             case 'task.started':
                 picture.status.set(event.task, 'running');
@@ -144,8 +129,6 @@ function readPicture(events: readonly RunEvent[]): RunPicture {
                 break;
             case 'task.retry_scheduled':
                 picture.retry.set(event.task, { nextAttempt: event.nextAttempt, at: event.time + event.delayMs });
-                // The retried attempt re-enters the ready queue when its delay is over.
-                picture.queuedAt.set(event.task, event.time + event.delayMs);
                 break;
             case 'batch.progress':
                 endAttempt(event.task, event.item);
