@@ -35,6 +35,12 @@ const entries = [
         entryPoints: ['packages/webview/src/progress/main.ts'], outfile: 'dist/webview/progress.js',
         platform: 'browser', format: 'iife', target: 'es2022', minify: true, external: [], define: {}, banner: {},
         loader: { '.ttf': 'file' }, assetNames: '[name]'
+    },
+    // The analytics panel's webview, likewise.
+    {
+        entryPoints: ['packages/webview/src/analytics/main.ts'], outfile: 'dist/webview/analytics.js',
+        platform: 'browser', format: 'iife', target: 'es2022', minify: true, external: [], define: {}, banner: {},
+        loader: { '.ttf': 'file' }, assetNames: '[name]'
     }
 ];
 

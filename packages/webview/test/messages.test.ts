@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseProgressViewMessage, savedRunId, type ProgressViewMessage } from '../../vscode/src/shared/messages.js';
+import { parseAnalyticsViewMessage, parseProgressViewMessage, savedRunId, type AnalyticsViewMessage, type ProgressViewMessage } from '../../vscode/src/shared/messages.js';
 
 describe('messages from the progress webview, as the extension checks them', () => {
     it.each<ProgressViewMessage>([
@@ -36,5 +36,24 @@ describe('messages from the progress webview, as the extension checks them', () 
         expect(savedRunId({ runId: 'run-1', view: {} })).toBe('run-1');
         expect(savedRunId(undefined)).toBeUndefined();
         expect(savedRunId({ runId: 7 })).toBeUndefined();
+    });
+});
+
+describe('messages from the analytics webview, as the extension checks them', () => {
+    it.each<AnalyticsViewMessage>([
+        { type: 'ready' },
+        { type: 'ready', timeframe: 'last-7-days', source: 1 },
+        { type: 'query', timeframe: 'all', source: 0 }
+    ])('accepts $type as sent', message => {
+        expect(parseAnalyticsViewMessage(structuredClone(message))).toEqual(message);
+    });
+
+    it.each([
+        ['a timeframe the panel does not offer', { type: 'query', timeframe: 'last-9999-days', source: 0 }],
+        ['a query without a folder', { type: 'query', timeframe: 'all' }],
+        ['a negative folder', { type: 'query', timeframe: 'all', source: -1 }],
+        ['an unknown type', { type: 'runSql', sql: 'DROP TABLE runs' }]
+    ])('refuses %s', (_what, value) => {
+        expect(parseAnalyticsViewMessage(value)).toBeUndefined();
     });
 });

@@ -19,6 +19,16 @@ export interface RunSnapshot {
     events: RunEvent[];
 }
 
+/** A run read from the store rather than followed live: a `flowctl run`, or a run of an earlier window. */
+export interface StoredRunSource {
+    /** The run's events after `seq`, as the store has them now. */
+    eventsAfter(seq: number): Promise<RunEvent[]>;
+    /** Fires when the store may hold more of them. */
+    readonly onDidChange: vscode.Event<void>;
+    /** What the panel says about the run, given its events so far (running elsewhere, interrupted, ended). */
+    describe(events: readonly RunEvent[]): string;
+}
+
 export interface ProgressPanelTarget {
     runId: string;
     /** The run, while this window's RunManager holds it; without it the panel shows what was saved. */
@@ -28,6 +38,8 @@ export interface ProgressPanelTarget {
     /** The run's log folder and `.flow` file, known even after a reload (the panels remember them). */
     logDir?: string;
     file?: vscode.Uri;
+    /** For a run from the store: where more of its events come from while another process runs it. */
+    stored?: StoredRunSource;
 }
 
 /**
@@ -40,7 +52,8 @@ export class ProgressPanel implements vscode.Disposable {
     private run?: ManagedRun;
     private readonly logDir?: string;
     private readonly file?: vscode.Uri;
-    private readonly snapshot?: RunSnapshot;
+    private snapshot?: RunSnapshot;
+    private readonly stored?: StoredRunSource;
     private waitingSentAt = 0;
     /** How many of the run's events the webview has been sent since it last said `ready`. */
     private sent = 0;
@@ -56,6 +69,7 @@ export class ProgressPanel implements vscode.Disposable {
         this.logDir = target.logDir ?? target.run?.logDir;
         this.file = target.file ?? target.run?.file;
         this.snapshot = target.snapshot;
+        this.stored = target.stored;
         panel.webview.options = webviewOptions(extensionUri);
         panel.webview.html = webviewHtml(panel.webview, extensionUri, { bundle: 'progress', title: `Flow run progress` });
         this.subscriptions.push(
@@ -69,6 +83,7 @@ export class ProgressPanel implements vscode.Disposable {
             }),
             panel.onDidDispose(() => this.dispose())
         );
+        if (this.stored) this.subscriptions.push(this.stored.onDidChange(() => void this.readStored()));
     }
 
     /** The run this panel follows live, if any. */
@@ -111,12 +126,7 @@ export class ProgressPanel implements vscode.Disposable {
         if (!run) {
             // The saved run, when there is one, is more recent than the webview's own saved state.
             if (this.snapshot) this.post({ type: 'init', ...this.snapshot });
-            this.post({
-                type: 'detached', runId: this.runId,
-                reason: 'This run is no longer followed live: the window was reloaded since, and the editor ends the runs it started with their window. ' +
-                    (!this.snapshot ? 'Shown is what this panel last saved.'
-                        : ended(this.snapshot.events) ? 'Shown is the run as it ended.' : 'Shown is the run as it was last saved, before it ended.')
-            });
+            this.post({ type: 'detached', runId: this.runId, reason: this.detachedReason() });
             return;
         }
         clearTimeout(this.flushTimer);
@@ -125,6 +135,24 @@ export class ProgressPanel implements vscode.Disposable {
         this.sent = events.length;
         this.post({ type: 'init', run: runInfo(run), model: run.model, events });
         this.panel.title = panelTitle(run.workflow);
+    }
+
+    private detachedReason(): string {
+        if (this.stored) return this.stored.describe(this.snapshot?.events ?? []);
+        return 'This run is no longer followed live: the window was reloaded since, and the editor ends the runs it started with their window. ' +
+            (!this.snapshot ? 'Shown is what this panel last saved.'
+                : ended(this.snapshot.events) ? 'Shown is the run as it ended.' : 'Shown is the run as it was last saved, before it ended.');
+    }
+
+    /** A run from the store that another process goes on writing: post what it has recorded since. */
+    private async readStored(): Promise<void> {
+        const snapshot = this.snapshot;
+        if (!this.stored || !snapshot || ended(snapshot.events)) return;
+        const events = await this.stored.eventsAfter(snapshot.events.at(-1)?.seq ?? 0).catch(() => []);
+        if (events.length === 0 || this.snapshot !== snapshot) return;
+        this.snapshot = { ...snapshot, events: [...snapshot.events, ...events] };
+        this.post({ type: 'events', runId: this.runId, events });
+        if (ended(events)) this.post({ type: 'detached', runId: this.runId, reason: this.detachedReason() });
     }
 
     private scheduleFlush(): void {

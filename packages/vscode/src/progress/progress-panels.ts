@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { PROGRESS_VIEW_TYPE, savedRunId } from '../shared/messages.js';
 import type { ManagedRun, RunManager } from '../runs/run-manager.js';
-import { panelTitle, ProgressPanel, runInfo, type RunSnapshot } from './progress-panel.js';
+import { panelTitle, ProgressPanel, runInfo, type RunSnapshot, type StoredRunSource } from './progress-panel.js';
 
 /** The runs whose panels were shown, newest first, with where their logs and files are. */
 const KNOWN_RUNS_KEY = 'flow.progress.knownRuns';
@@ -59,12 +59,33 @@ export class ProgressPanels implements vscode.Disposable {
         return this.track(new ProgressPanel(panel, this.context.extensionUri, this.runs, { runId: run.id, run }));
     }
 
+    /**
+     * Opens the panel of a run from the store (a `flowctl run`, a run of an earlier window),
+     * shown from its stored events and marked as not followed live; while another process goes
+     * on writing it, its new events are read from the store as they come.
+     */
+    showStored(run: { snapshot: RunSnapshot; logDir: string; file?: vscode.Uri; source: StoredRunSource }): ProgressPanel {
+        const runId = run.snapshot.run.runId;
+        const open = this.panels.get(runId);
+        if (open) {
+            open.reveal();
+            return open;
+        }
+        const panel = vscode.window.createWebviewPanel(PROGRESS_VIEW_TYPE, panelTitle(run.snapshot.run.workflow), vscode.ViewColumn.Active, {});
+        return this.track(new ProgressPanel(panel, this.context.extensionUri, this.runs, {
+            runId, snapshot: run.snapshot, logDir: run.logDir, file: run.file, stored: run.source
+        }));
+    }
+
     /** The open panel of a run (for the extension-host tests, through `activate`'s API). */
     panelFor(runId: string): ProgressPanel | undefined {
         return this.panels.get(runId);
     }
 
-    private restore(panel: vscode.WebviewPanel, state: unknown): void {
+    /** Finds a run in the store by id, for a restored panel whose run this window never had (a run from the store). */
+    findStored?: (runId: string) => Promise<{ snapshot: RunSnapshot; logDir: string; file?: vscode.Uri; source: StoredRunSource } | undefined>;
+
+    private async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
         // VS Code may have saved the panel before its webview saved any state (it saves editors
         // only now and then): then the run is the latest known one of the workflow its title names.
         const runId = savedRunId(state) ?? this.knownRuns()
@@ -72,6 +93,15 @@ export class ProgressPanels implements vscode.Disposable {
         const run = runId === undefined ? undefined : this.runs.sessionRuns.find(candidate => candidate.id === runId);
         const known = this.knownRuns().find(candidate => candidate.runId === runId);
         const snapshot = runId === undefined ? undefined : this.context.workspaceState.get<RunSnapshot>(SNAPSHOT_KEY_PREFIX + runId);
+        if (runId !== undefined && !run && !known) {
+            const stored = await this.findStored?.(runId).catch(() => undefined);
+            if (stored) {
+                this.track(new ProgressPanel(panel, this.context.extensionUri, this.runs, {
+                    runId, snapshot: stored.snapshot, logDir: stored.logDir, file: stored.file, stored: stored.source
+                }));
+                return;
+            }
+        }
         // Without a saved run id the webview has nothing to show; it says so when the extension answers `ready`.
         const restored = new ProgressPanel(panel, this.context.extensionUri, this.runs, {
             runId: runId ?? '', run, snapshot, logDir: known?.logDir, file: known ? vscode.Uri.parse(known.file) : undefined

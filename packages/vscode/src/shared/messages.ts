@@ -9,6 +9,7 @@
 import type { RunEvent, TaskStatus } from '@flow/engine/src/events.js';
 import type { ScoreExplanation } from '@flow/engine/src/score.js';
 import type { WorkflowModel } from '@flow/model';
+import type { AnalyticsReport } from '@flow/store/src/analytics.js';
 
 /** The progress panel's webview type: its serializer and the `onWebviewPanel:` activation event name it. */
 export const PROGRESS_VIEW_TYPE = 'flow.progress';
@@ -112,6 +113,61 @@ export function savedRunId(value: unknown): string | undefined {
     if (typeof value !== 'object' || value === null) return undefined;
     const runId = (value as Record<string, unknown>).runId;
     return isName(runId) ? runId : undefined;
+}
+
+/** The analytics panel's webview type: its serializer and the `onWebviewPanel:` activation event name it. */
+export const ANALYTICS_VIEW_TYPE = 'flow.analytics';
+
+/** The timeframes the analytics panel offers (the store's names; the default is flowctl analytics'). */
+export const ANALYTICS_TIMEFRAMES = ['today', 'last-7-days', 'last-30-days', 'last-12-weeks', 'all'] as const;
+export type AnalyticsTimeframe = typeof ANALYTICS_TIMEFRAMES[number];
+export const DEFAULT_ANALYTICS_TIMEFRAME: AnalyticsTimeframe = 'last-30-days';
+
+/** A state directory the panel can report on. */
+export interface AnalyticsSource {
+    /** As the Runs view names it: `.flow`. */
+    label: string;
+}
+
+/** Messages the extension posts to the analytics panel. */
+export type AnalyticsHostMessage =
+    /** Sent by the extension in answer to `ready` and `query`, and again when the store changes: the store's analytics. */
+    | { type: 'report'; sources: AnalyticsSource[]; source: number; timeframe: AnalyticsTimeframe; report: AnalyticsReport }
+    /** Sent by the extension when the store could not be read (the message says why and what to do), or the workspace has none. */
+    | { type: 'problem'; sources: AnalyticsSource[]; source: number; timeframe: AnalyticsTimeframe; message: string };
+
+/** Messages the analytics panel posts to the extension. */
+export type AnalyticsViewMessage =
+    /** Sent by the webview once its script listens (with what it showed before a reload): the extension answers with a report. */
+    | { type: 'ready'; timeframe?: AnalyticsTimeframe; source?: number }
+    /** Sent by the webview when the user picks another timeframe or state folder. */
+    | { type: 'query'; timeframe: AnalyticsTimeframe; source: number };
+
+/** What the analytics webview saves with `setState`. */
+export interface AnalyticsSavedState {
+    timeframe: AnalyticsTimeframe;
+    source: number;
+}
+
+/** The message if `value` is one the analytics panel may send, else undefined (see parseProgressViewMessage). */
+export function parseAnalyticsViewMessage(value: unknown): AnalyticsViewMessage | undefined {
+    if (typeof value !== 'object' || value === null) return undefined;
+    const message = value as Record<string, unknown>;
+    const timeframe = message.timeframe === undefined || isTimeframe(message.timeframe) ? message.timeframe : null;
+    const source = message.source === undefined || isCount(message.source, 0) ? message.source : null;
+    if (timeframe === null || source === null) return undefined;
+    switch (message.type) {
+        case 'ready':
+            return { type: 'ready', ...(timeframe !== undefined ? { timeframe } : {}), ...(source !== undefined ? { source } : {}) };
+        case 'query':
+            return timeframe !== undefined && source !== undefined ? { type: 'query', timeframe, source } : undefined;
+        default:
+            return undefined;
+    }
+}
+
+function isTimeframe(value: unknown): value is AnalyticsTimeframe {
+    return typeof value === 'string' && (ANALYTICS_TIMEFRAMES as readonly string[]).includes(value);
 }
 
 function isName(value: unknown): value is string {
