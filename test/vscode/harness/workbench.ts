@@ -73,7 +73,7 @@ export class Workbench {
         return this.page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
     }
 
-    statusBarItem(text: string): Locator {
+    statusBarItem(text: string | RegExp): Locator {
         return this.page.locator('.statusbar-item', { hasText: text });
     }
 

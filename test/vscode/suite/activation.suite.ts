@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'mocha';
 import * as vscode from 'vscode';
-import { activeFlowExtension, flowExtension, workflowRuntimeLoaded, workspaceUri } from './helpers.js';
+import { activeFlowExtension, bundleLoaded, flowExtension, workflowRuntimeLoaded, workspaceUri } from './helpers.js';
 
 describe('activation', () => {
     it('waits for a .flow document before activating', () => {
@@ -26,9 +26,10 @@ describe('activation', () => {
         assert.deepEqual(contributed.filter(command => !registered.has(command)), []);
     });
 
-    it('leaves Langium and the engine unloaded until a run needs them', async () => {
+    it('leaves Langium and the engine unloaded until a run needs them, and the run store until it is read', async () => {
         await activeFlowExtension();
         assert.equal(workflowRuntimeLoaded(), false);
+        assert.equal(bundleLoaded('run-store.cjs'), false);
     });
 
     it('declares limited support for untrusted workspaces', () => {

@@ -55,7 +55,12 @@ export function positionAfter(document: vscode.TextDocument, marker: string): vs
 
 /** Whether the extension host has loaded dist/workflow-runtime.cjs (Langium, the compiler, the engine). */
 export function workflowRuntimeLoaded(): boolean {
-    return Object.keys(require.cache).some(file => path.basename(file) === 'workflow-runtime.cjs');
+    return bundleLoaded('workflow-runtime.cjs');
+}
+
+/** Whether the extension host has loaded one of the extension's bundles (`run-store.cjs`). */
+export function bundleLoaded(name: string): boolean {
+    return Object.keys(require.cache).some(file => path.basename(file) === name);
 }
 
 /** A workspace file's text. */

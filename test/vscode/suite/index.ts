@@ -12,7 +12,7 @@ const SUITE_FILES = [
     'activation.suite.js', 'language.suite.js',
     // Before anything runs a task, so that the view and the lenses show no outcomes yet.
     'workflows-view.suite.js', 'code-lens.suite.js',
-    'run-workflow.suite.js', 'progress.suite.js', 'commands.suite.js', 'editor-runners.suite.js'
+    'run-workflow.suite.js', 'progress.suite.js', 'commands.suite.js', 'editor-runners.suite.js', 'run-store.suite.js'
 ];
 
 export function run(): Promise<void> {
