@@ -11,7 +11,6 @@ export async function openStore(stateDir: string, options: Pick<StoreOptions, 'r
     try {
         return await FlowStore.open(stateDir, {
             ...options,
-            retention: retentionBound(),
             onWarning: message => process.stderr.write(`flowctl: warning: ${message}\n`)
         });
     } catch (error) {
@@ -32,17 +31,6 @@ export async function openWriterOrReader(stateDir: string): Promise<FlowStore> {
         if (error instanceof StoreError) throw new CliError(error.message);
         throw error;
     }
-}
-
-/** The automatic retention bound: the newest `FLOW_KEEP_RUNS` runs are kept (default 200). */
-export function retentionBound(): { keepRuns: number } | undefined {
-    const text = process.env.FLOW_KEEP_RUNS;
-    if (text === undefined || text === '') return undefined;
-    const keepRuns = Number(text);
-    if (!Number.isInteger(keepRuns) || keepRuns < 1) {
-        throw new CliError(`FLOW_KEEP_RUNS=${text}: give a whole number of at least 1 (how many runs the state directory keeps).`);
-    }
-    return { keepRuns };
 }
 
 /** The run a command names (an id or a unique prefix of one), or a CliError that says what exists. */

@@ -16,7 +16,7 @@
  */
 import { mkdirSync, promises as fsp, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, fsyncSync, openSync, closeSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { FailureInfo, RunEvent } from '@flow/engine';
 import type { Json } from '@flow/model';
 import type { SqlJsStatic, SqlValue } from 'sql.js';
@@ -40,7 +40,25 @@ export const LOCK_FILE = 'store.lock';
 export const INBOX_DIR = 'inbox';
 export const LOGS_DIR = 'logs';
 
-const DEFAULT_RETENTION: RetentionOptions = { keepRuns: 200 };
+const DEFAULT_KEEP_RUNS = 200;
+
+/** Run ids become folder names (logs/<id>): nothing that could climb out of the state directory. */
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/**
+ * The bound every writer applies unless told otherwise: the newest `FLOW_KEEP_RUNS` runs
+ * (default 200). Read here, so every writer of a state directory (flowctl, the editor) keeps
+ * the same number of runs.
+ */
+function defaultRetention(): RetentionOptions {
+    const text = process.env.FLOW_KEEP_RUNS;
+    if (text === undefined || text.trim() === '') return { keepRuns: DEFAULT_KEEP_RUNS };
+    const keepRuns = Number(text);
+    if (!Number.isInteger(keepRuns) || keepRuns < 1) {
+        throw new StoreError(`FLOW_KEEP_RUNS=${text}: give a whole number of at least 1 (how many runs the state directory keeps).`, 'invalid');
+    }
+    return { keepRuns };
+}
 const DEFAULT_EXPORT_INTERVAL_MS = 5000;
 /** How often a writer looks for checkpoints in the inbox and whether an export is due. */
 const TICK_MS = 1000;
@@ -88,7 +106,7 @@ export class FlowStore {
     ) {
         this.clock = options.clock ?? { now: () => Date.now() };
         this.exportIntervalMs = options.exportIntervalMs ?? DEFAULT_EXPORT_INTERVAL_MS;
-        this.retention = options.retention ?? DEFAULT_RETENTION;
+        this.retention = options.retention ?? defaultRetention();
         this.exportedN = loaded.exportedN;
         if (!readOnly) this.journal = new JournalWriter(join(stateDir, JOURNAL_DIR), loaded.lastN + 1, loaded.closedSegments);
         this.cache = new StoreResultCache(sql, tables, this.journal && ((record, sync) => this.write(record, sync)), this.clock, options.cache);
@@ -112,7 +130,12 @@ export class FlowStore {
             store.applyInbox(false);
             return store;
         }
-        mkdirSync(join(dir, JOURNAL_DIR), { recursive: true });
+        try {
+            mkdirSync(join(dir, JOURNAL_DIR), { recursive: true });
+        } catch (error) {
+            throw new StoreError(`Cannot create the state directory ${dir} (${(error as Error).message}): ` +
+                'choose a folder you can write with --state-dir or FLOW_STATE_DIR (flow.stateDirectory in the editor).', 'io', dir);
+        }
         const lock = await acquireLock(join(dir, LOCK_FILE), options.lockWaitMs ?? 10_000, dir);
         try {
             const loaded = loadForWriting(SQL, dir, warn);
@@ -136,7 +159,9 @@ export class FlowStore {
 
     recordRun(run: RunRecord): void {
         this.assertWritable('record a run');
-        if (typeof run.runId !== 'string' || run.runId === '') throw new StoreError('A run needs a non-empty runId to be recorded.', 'invalid');
+        if (typeof run.runId !== 'string' || !RUN_ID.test(run.runId) || run.runId.includes('..')) {
+            throw new StoreError(`Run id ${JSON.stringify(run.runId)} cannot be recorded: use letters, digits, '_', '-' and '.' (a UUID, say).`, 'invalid');
+        }
         if ((run as { dryRun?: boolean }).dryRun === true) throw new StoreError(`Run ${run.runId} is a dry run: dry runs are not stored.`, 'invalid');
         if (this.sql.get('SELECT 1 AS found FROM runs WHERE run_id = ?', [run.runId])) {
             throw new StoreError(`Run ${run.runId} is already recorded in ${this.stateDir}: give the new run an id of its own.`, 'invalid');
@@ -314,12 +339,26 @@ export class FlowStore {
         const removedRuns = this.removableRuns(options);
         if (removedRuns.length > 0) {
             this.write({ k: 'gc', runs: removedRuns });
-            for (const runId of removedRuns) rmSync(join(this.stateDir, LOGS_DIR, runId), { recursive: true, force: true });
+            for (const runId of removedRuns) this.removeLogs(runId);
             this.vacuumDue = true;
         }
         const expired = this.cache.expiredKeys();
         if (expired.length > 0) this.write({ k: 'cache.delete', keys: expired });
         return { removedRuns };
+    }
+
+    /**
+     * A removed run's attempt logs. The id comes from the database, which a repository may ship:
+     * only a folder directly inside logs/ is ever removed.
+     */
+    private removeLogs(runId: string): void {
+        const logs = resolve(this.stateDir, LOGS_DIR);
+        const folder = resolve(logs, runId);
+        if (!RUN_ID.test(runId) || dirname(folder) !== logs) {
+            this.warn(`kept the logs of run ${JSON.stringify(runId)}: its id is not a folder name inside ${logs}`);
+            return;
+        }
+        rmSync(folder, { recursive: true, force: true });
     }
 
     /** Exports the database now (a read-only store has nothing to export). */

@@ -4,6 +4,7 @@ import { resolveStoredRun, type StoredRunSubject } from '../history/pick-stored-
 import type { RunHistory } from '../history/run-history.js';
 import type { RunManager } from '../runs/run-manager.js';
 import { loadRunStore } from '../store/load-store.js';
+import { mayWorkOnWorkspace } from '../workspace-trust.js';
 
 export const CREATE_CHECKPOINT_COMMAND = 'flow.createCheckpoint';
 
@@ -23,6 +24,9 @@ export interface CreateCheckpointOptions {
 export function registerCreateCheckpoint(context: vscode.ExtensionContext, runs: RunManager, history: RunHistory, selectedRun: () => StoredRunSubject): void {
     context.subscriptions.push(vscode.commands.registerCommand(CREATE_CHECKPOINT_COMMAND,
         async (subject?: StoredRunSubject, options: CreateCheckpointOptions = {}): Promise<CheckpointInfo | undefined> => {
+            // Naming a checkpoint writes the state directory (and a writer applies the retention
+            // bound there): not in a folder the user has not trusted.
+            if (!mayWorkOnWorkspace('Create Checkpoint')) return undefined;
             const ref = await resolveStoredRun(history, subject ?? selectedRun(), 'Create Checkpoint', {
                 placeHolder: 'Name the latest checkpoint of which run?'
             });
