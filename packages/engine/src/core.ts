@@ -15,11 +15,10 @@ import type {
 import { conditionAllowsRun, evaluateExpression, isTruthy, parseDateTime, printExpression, referencedTasks } from '@flow/model';
 import type { TaskOutcome } from '@flow/model';
 import { retryDelay } from './backoff.js';
-import { definitionHash, effectiveRunners, fingerprint, paramsSeenBy, seenParams } from './fingerprint.js';
+import { definitionHash, effectiveRunners, fingerprint, paramsSeenBy, seenParams, tasksReadBy } from './fingerprint.js';
 import { TaskFailure, WorkflowConfigError, type FailureInfo } from './errors.js';
 import { DEMO_RUNNER_KINDS, TERMINAL_STATUSES, type EventBase, type ProcessUsage, type RunEvent, type RunStatus, type TaskStatus } from './events.js';
 import { ScoreHeap } from './heap.js';
-import { placeholderRoots } from './interpolate.js';
 import type { AttemptOutcome, AttemptRequest, Effect, EngineInput, RunResult, TaskSummary, UpstreamOutcome } from './protocol.js';
 import {
     agingMultiplier, computeScore, deadlineUrgency, ratio, resourceAvailability, shapeFactor, type ScoreExplanation
@@ -296,17 +295,14 @@ export function createEngineState(model: WorkflowModel, config: EngineConfig): E
             }
             upstream.dependents.push(task);
         }
-        const runnerText = task.def.run ? runnerTexts(task.def.run) : [];
-        const roots = new Set(runnerText.flatMap(placeholderRoots));
-        if (roots.size > 0) {
-            task.reads = [...roots].filter(root => root !== 'param' && root !== 'item' && byId.has(root) && !task.dependencies.includes(root));
-        }
         assignCandidates(task, agents, agentsByName);
         // Declaration order, as runFingerprints sees the agents: preference does not change what runs.
         const inDeclarationOrder = task.candidates.length < 2 ? task.candidates : [...task.candidates].sort((a, b) => a.index - b.index);
         const runners = effectiveRunners(task.def, inDeclarationOrder.map(agent => agent.def.run));
         task.basis = { runners };
         task.paramNames = paramsSeenBy(task.def, runners);
+        const reads = tasksReadBy(task.def, runners, id => byId.has(id));
+        if (reads.length > 0) task.reads = reads;
         if (task.def.batch !== undefined && !(task.def.batch.concurrency >= 1)) {
             throw new WorkflowConfigError(`tasks.${task.def.id}.batch.concurrency`,
                 `Batch ${task.def.id} has concurrency ${task.def.batch!.concurrency}: give it at least 1.`);
@@ -1312,7 +1308,9 @@ function settleTask(step: Step, task: TaskState, status: TaskStatus, details: Fi
                 ...(task.reused ? { reused: state.config.reuse!.from } : {})
             });
             // A result made with a `modify` rule's values is not what the key describes.
-            if (task.cacheKey !== undefined && !task.fromCache && !task.reused && !task.units.some(unit => unit.modifications !== undefined)) {
+            // Only cacheable tasks are stored: a resume computes every task's key, cacheable or not.
+            const cacheable = state.config.useCache && task.def.cache.enabled;
+            if (cacheable && task.cacheKey !== undefined && !task.fromCache && !task.reused && !task.units.some(unit => unit.modifications !== undefined)) {
                 const ttlMs = task.def.cache.ttlMs ?? state.model.policies.cache.ttlMs;
                 step.effects.push({ type: 'cache.store', task: id, key: task.cacheKey, value: details.result ?? null, ttlMs });
             }
@@ -1443,9 +1441,11 @@ function fingerprintOf(state: EngineState, task: TaskState): string {
     const basis = task.basis!;
     basis.definition ??= definitionHash(task.def, basis.runners);
     const inputs = byTaskId<Json>();
-    for (const id of task.dependencies) {
-        const upstream = state.byId.get(id)!;
-        inputs[id] = { status: upstream.status, result: upstream.result ?? null };
+    for (const ids of [task.dependencies, task.reads]) {
+        for (const id of ids) {
+            const upstream = state.byId.get(id)!;
+            inputs[id] = { status: upstream.status, result: upstream.result ?? null };
+        }
     }
     return fingerprint(basis.definition, seenParams(task.paramNames, state.config.params), inputs);
 }

@@ -87,6 +87,32 @@ function collectParams(expression: Expression, names: Set<string>): void {
     }
 }
 
+const TASK_PLACEHOLDER = /\{\{\s*([A-Za-z_][\w]*)\s*[.}]/g;
+
+/**
+ * The tasks whose outcome a task reads besides those it waits for directly: named in `{{...}}`
+ * of its runners (an upstream task further up, `{{fetch.result.rows}}` after phase order) or in
+ * its condition. Their outcomes are inputs of the task as much as its dependencies' are.
+ */
+export function tasksReadBy(task: TaskDef, runners: readonly RunnerDef[], isTask: (id: string) => boolean): string[] {
+    const read = new Set<string>();
+    for (const runner of runners) {
+        for (const match of canonicalJson(runner as unknown as Json).matchAll(TASK_PLACEHOLDER)) read.add(match[1]);
+    }
+    if (task.condition) {
+        const pending: Expression[] = [task.condition.expression];
+        while (pending.length > 0) {
+            const current = pending.pop()!;
+            if (current.kind === 'task') read.add(current.task);
+            for (const value of Object.values(current)) {
+                if (value !== null && typeof value === 'object' && 'kind' in value) pending.push(value as Expression);
+            }
+        }
+    }
+    const direct = new Set(task.dependencies);
+    return [...read].filter(id => id !== 'param' && id !== 'item' && !direct.has(id) && isTask(id)).sort();
+}
+
 /** The parameters a task sees, with their values. */
 export function seenParams(names: readonly string[] | undefined, params: Record<string, Json>): Record<string, Json> {
     if (names === undefined) return params;
@@ -114,11 +140,13 @@ export interface FingerprintBasis {
     definition: string;
     /** Parameter names the task sees; undefined: all of them. */
     params: string[] | undefined;
+    /** Tasks it reads besides its dependencies (see `tasksReadBy`). */
+    reads: string[];
 }
 
-export function fingerprintBasis(task: TaskDef, agents: readonly AgentDef[]): FingerprintBasis {
+export function fingerprintBasis(task: TaskDef, agents: readonly AgentDef[], isTask: (id: string) => boolean = () => true): FingerprintBasis {
     const runners = effectiveRunners(task, capableAgents(task, agents).map(agent => agent.run));
-    return { definition: definitionHash(task, runners), params: paramsSeenBy(task, runners) };
+    return { definition: definitionHash(task, runners), params: paramsSeenBy(task, runners), reads: tasksReadBy(task, runners, isTask) };
 }
 
 /** An outcome as a fingerprint covers it. */
@@ -134,12 +162,13 @@ export interface OutcomeForFingerprint {
  */
 export function runFingerprints(model: WorkflowModel, params: Record<string, Json>, outcomes: Record<string, OutcomeForFingerprint>): Record<string, string> {
     const keys: Record<string, string> = Object.create(null);
+    const ids = new Set(model.tasks.map(task => task.id));
     for (const task of model.tasks) {
-        const dependencies = [...new Set(task.dependencies)];
-        if (!dependencies.every(id => outcomes[id] !== undefined)) continue;
+        const basis = fingerprintBasis(task, model.agents, id => ids.has(id));
+        const upstream = [...new Set([...task.dependencies, ...basis.reads])];
+        if (!upstream.every(id => outcomes[id] !== undefined)) continue;
         const inputs: Record<string, Json> = Object.create(null);
-        for (const id of dependencies) inputs[id] = { status: outcomes[id].status, result: outcomes[id].result ?? null };
-        const basis = fingerprintBasis(task, model.agents);
+        for (const id of upstream) inputs[id] = { status: outcomes[id].status, result: outcomes[id].result ?? null };
         keys[task.id] = fingerprint(basis.definition, seenParams(basis.params, params), inputs);
     }
     return keys;

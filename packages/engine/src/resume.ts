@@ -77,6 +77,7 @@ export function planResume(sources: ResumeSource | readonly ResumeSource[], targ
     }
 
     const reruns = new Set<string>();
+    const targetIds = new Set(target.model.tasks.map(task => task.id));
     const steps: ResumeStep[] = [];
     for (const task of dependencyOrder(target.model)) {
         const found = nearest.get(task.id);
@@ -86,8 +87,9 @@ export function planResume(sources: ResumeSource | readonly ResumeSource[], targ
         else if (!found || !old) reason = { kind: 'never_ran' };
         else if (found.outcome.status !== 'completed') reason = { kind: 'did_not_complete', status: found.outcome.status };
         else {
-            reason = changeOf(found.source, target, old, task) ?? upstreamChange(task.dependencies, reruns)
-                ?? upstreamMoved(task.dependencies, found.source, nearest) ?? { kind: 'unchanged' };
+            const upstream = [...task.dependencies, ...fingerprintBasis(task, target.model.agents, id => targetIds.has(id)).reads];
+            reason = changeOf(found.source, target, old, task) ?? upstreamChange(upstream, reruns)
+                ?? upstreamMoved(upstream, found.source, nearest) ?? { kind: 'unchanged' };
         }
         const keep = reason.kind === 'unchanged';
         if (!keep) reruns.add(task.id);

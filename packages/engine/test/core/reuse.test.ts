@@ -8,6 +8,8 @@ import { describe, expect, test } from 'vitest';
 import type { ReuseSource } from '../../src/core.js';
 import { paramsSeenBy, runFingerprints } from '../../src/fingerprint.js';
 import type { RunResult } from '../../src/protocol.js';
+import { MemoryResultCache } from '../../src/cache.js';
+import { VirtualClock } from '../../src/clock.js';
 import { agent, agentTask, ofType, ok, runScripted, task, workflow, type Script } from '../harness.js';
 
 const params = [
@@ -95,5 +97,40 @@ describe('the parameters a task sees', () => {
         expect(dispatcher.attempts.map(request => [request.task, request.params])).toEqual([
             ['extract', { region: 'eu' }], ['transform', { depth: 'basic' }], ['load', {}]
         ]);
+    });
+});
+
+describe('a task that reads an upstream task further up', () => {
+    // report reads extract's result, though it waits only for transform (as after phase order).
+    function reading(): WorkflowModel {
+        return workflow([
+            task('extract', { run: { kind: 'shell', command: 'extract {{param.region}}' } }),
+            task('transform', { after: ['extract'], run: { kind: 'shell', command: 'transform' } }),
+            task('report', { after: ['transform'], run: { kind: 'shell', command: 'report {{extract.result.rows}}' } })
+        ], { params });
+    }
+
+    test('runs again when that result changed, though its direct upstream came out the same', async () => {
+        const { dispatcher } = await resume({ model: reading() }, {
+            model: reading(), params: { region: 'us' }, script: { ...script, extract: ok({ rows: 9 }), report: ok('done') }
+        });
+        // transform ran again (extract changed) with the same result; report reads extract too.
+        expect(dispatcher.attempts.map(request => request.task)).toEqual(['extract', 'transform', 'report']);
+    });
+
+    test('keeps its result when that result came out the same', async () => {
+        const { dispatcher } = await resume({ model: reading() }, { model: reading(), params: { region: 'us' } });
+        expect(dispatcher.attempts.map(request => request.task)).toEqual(['extract']);
+    });
+});
+
+describe('a resume and the result cache', () => {
+    test('stores nothing for tasks that are not cacheable, though it computes their keys', async () => {
+        const clock = new VirtualClock();
+        const cache = new MemoryResultCache({ clock });
+        const first = await runScripted(pipeline(), script, { params: { region: 'eu', depth: 'basic' }, clock, cache });
+        const reuse = reuseOf(pipeline(), { region: 'eu', depth: 'basic' }, first.result);
+        await runScripted(pipeline(), script, { params: { region: 'eu', depth: 'full' }, reuse, clock, cache });
+        expect(cache.size).toBe(0);
     });
 });
