@@ -309,6 +309,25 @@ describe('flowctl run and Ctrl-C', () => {
     });
 });
 
+describe('flowctl run and a closed terminal', () => {
+    it('cancels on SIGHUP, stopping the running task\'s processes and recording the run as cancelled', async () => {
+        const dir = workspace({
+            'slow.flow': 'workflow Slow {\n  type step { timeout 10m }\n  task wait: step { run shell "echo $$ > pid.txt; sleep 600" }\n}\n'
+        });
+        const child = spawn(process.execPath, [join(repositoryRoot, 'packages', 'cli', 'bin', 'flowctl.cjs'), 'run', 'slow.flow', '--json'], {
+            cwd: dir, stdio: ['ignore', 'pipe', 'pipe']
+        });
+        let stdout = '';
+        child.stdout.on('data', chunk => { stdout += chunk; });
+        const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)));
+        await waitFor(() => existsSync(join(dir, 'pid.txt')) && readFileSync(join(dir, 'pid.txt'), 'utf8').trim() !== '');
+        child.kill('SIGHUP');
+        expect(await exited).toBe(130);
+        expect(events(stdout).at(-1)).toMatchObject({ type: 'run.cancelled', reason: expect.stringContaining('SIGHUP') });
+        expect(isAlive(Number(readFileSync(join(dir, 'pid.txt'), 'utf8')))).toBe(false);
+    });
+});
+
 function isAlive(pid: number): boolean {
     try {
         process.kill(pid, 0);

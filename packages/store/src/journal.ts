@@ -9,7 +9,7 @@
  * A line that does not end in `\n` was being written when the process died: it never counted,
  * and reading drops it.
  */
-import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { JournalRecord } from './records.js';
@@ -103,6 +103,10 @@ export function truncateSegment(file: string, validBytes: number): void {
 /** Appends to the newest segment; `rotate` makes the next append start a new one. */
 export class JournalWriter {
     private fd: number | undefined;
+    /** The open segment's length: where a failed write is cut back to. */
+    private size = 0;
+    /** Set when a failed write could not be undone: no record may follow a torn one. */
+    private broken: Error | undefined;
     private unsynced = false;
     /** Closed segments with the `n` of their last record, oldest first; the open one is not in it. */
     private readonly closed: Array<{ file: string; last: number }> = [];
@@ -120,9 +124,23 @@ export class JournalWriter {
 
     /** Writes the record with the next `n`; synced to disk before it returns unless `sync` is false. */
     append<R extends DistributiveOmit<JournalRecord, 'n'>>(record: R, sync = true): R & { n: number } {
+        if (this.broken) throw this.broken;
         const numbered = { n: this.next, ...record } as R & { n: number };
         const fd = this.fd ?? this.open();
-        writeFully(fd, Buffer.from(encodeLine(numbered as unknown as JournalRecord), 'utf8'));
+        const line = Buffer.from(encodeLine(numbered as unknown as JournalRecord), 'utf8');
+        try {
+            writeFully(fd, line);
+        } catch (error) {
+            // Half a line would make the next record unreadable too: cut back to the last whole line.
+            try {
+                ftruncateSync(fd, this.size);
+            } catch {
+                this.broken = new Error(`the journal ${this.current?.file} could not be repaired after a failed write (${(error as Error).message}); ` +
+                    'reopen the store to recover it');
+            }
+            throw error;
+        }
+        this.size += line.length;
         this.next++;
         if (sync) {
             fdatasyncSync(fd);
@@ -170,6 +188,7 @@ export class JournalWriter {
         // The file may exist, empty: a writer that died right after creating it. Anything it held
         // past its last whole line was cut off when this writer replayed it.
         this.fd = openSync(file, 'a');
+        this.size = fstatSync(this.fd).size;
         this.current = { file, first: this.next };
         syncDirectory(this.dir);
         return this.fd;

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import {
     planWorkflow, resolveParams, startWorkflow, WorkflowConfigError, type ReuseSource, type RunEvent, type RunHandle
 } from '@flow/engine';
-import type { RunParent } from '@flow/store';
+import { StoreError, type FlowStore, type RunParent } from '@flow/store';
 import { parseDuration, type Json, type WorkflowModel } from '@flow/model';
 import { loadAgents, mergeAgents } from '../agents.js';
 import { CliError, ExitCode } from '../cli-error.js';
@@ -127,15 +127,27 @@ export async function executeRun(prepared: PreparedRun, options: RunCommandOptio
     const store = await openStore(stateDir);
     const demoTasks = new Set<string>();
     const view = mode === 'json' ? undefined : new RunView(mode, demoTasks);
+    let handle: RunHandle | undefined;
+    /** Set when the store could not record an event: the run is stopped, nothing more is shown. */
+    let storeFailure: Error | undefined;
     const onEvent = (event: RunEvent): void => {
+        if (storeFailure) return;
         // Durable before anyone sees it: a killed run loses no event it has shown.
-        store.append(event);
+        try {
+            store.append(event);
+        } catch (error) {
+            // A run that goes on unrecorded could not be resumed or shown: stop it.
+            storeFailure = error as Error;
+            process.stderr.write(`flowctl: the run store in ${displayPath(stateDir)} could not record an event (${storeFailure.message}); ` +
+                'stopping the run. Free disk space or choose another --state-dir, then resume it.\n');
+            handle?.cancel(`the run store could not record an event: ${storeFailure.message}`);
+            return;
+        }
         if (event.type === 'task.started' && event.demo) demoTasks.add(event.task);
         if (mode === 'json') process.stdout.write(JSON.stringify(event) + '\n');
         else view!.handle(event);
     };
 
-    let handle: RunHandle;
     try {
         store.recordRun({
             runId, workflow: model.name, file: prepared.file, params, model, startedAt: Date.now(), parent: prepared.resume?.parent
@@ -145,7 +157,7 @@ export async function executeRun(prepared: PreparedRun, options: RunCommandOptio
             reuse: prepared.resume?.reuse
         });
     } catch (error) {
-        await store.close();
+        await closeStore(store);
         throw asCliError(error);
     }
     if (mode !== 'json') process.stderr.write(`run ${runId} · state: ${displayPath(stateDir)} · logs: ${displayPath(logDir)}\n`);
@@ -159,11 +171,22 @@ export async function executeRun(prepared: PreparedRun, options: RunCommandOptio
             process.stdout.write(`${result.workflow}: ${result.status} in ${(result.durationMs / 1000).toFixed(1)} s — ${counts}` +
                 (result.deliverables.length > 0 ? `; deliverables: ${result.deliverables.join(', ')}` : '') + '\n');
         }
+        if (storeFailure) return ExitCode.Problems;
         return result.status === 'completed' ? ExitCode.Ok : result.status === 'cancelled' ? CANCELLED_EXIT_CODE : ExitCode.Problems;
     } finally {
         stopSignals();
         view?.stop();
+        await closeStore(store);
+    }
+}
+
+/** The run's status stands whatever closing the store does; a failure to close is a warning. */
+async function closeStore(store: FlowStore): Promise<void> {
+    try {
         await store.close();
+    } catch (error) {
+        process.stderr.write(`flowctl: warning: closing the run store failed (${(error as Error).message}); ` +
+            'the journal holds every event recorded, and the next flowctl command rebuilds the database from it.\n');
     }
 }
 
@@ -194,7 +217,7 @@ export async function prepareRun(file: string, options: RunCommandOptions): Prom
 
 /** Engine configuration errors are the user's to fix: say so without a stack trace. */
 function asCliError(error: unknown): unknown {
-    return error instanceof WorkflowConfigError ? new CliError(error.message) : error;
+    return error instanceof WorkflowConfigError || error instanceof StoreError ? new CliError(error.message) : error;
 }
 
 function positiveInteger(text: string | undefined, option: string): number | undefined {
@@ -231,12 +254,16 @@ function handleInterrupts(handle: RunHandle, tell: boolean): () => void {
             handle.kill();
         }
     };
-    const onTerminate = (): void => handle.cancel('cancelled by SIGTERM');
+    // A closed terminal (SIGHUP) or a service manager (SIGTERM) cancels too: the tasks' process
+    // groups are stopped and the run is recorded as cancelled, rather than left running.
+    const onTerminate = (signal: NodeJS.Signals): void => handle.cancel(`cancelled by ${signal}`);
     process.on('SIGINT', onInterrupt);
     process.on('SIGTERM', onTerminate);
+    process.on('SIGHUP', onTerminate);
     return () => {
         process.off('SIGINT', onInterrupt);
         process.off('SIGTERM', onTerminate);
+        process.off('SIGHUP', onTerminate);
     };
 }
 

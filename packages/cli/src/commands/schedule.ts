@@ -79,7 +79,11 @@ async function schedule(file: string, options: ScheduleOptions): Promise<number>
                     say(`schedule: run ${runNumber} refused: ${(error as Error).message}`);
                     return ExitCode.Problems;
                 });
-                const status = typeof prepared === 'number' ? prepared : await executeRun(prepared, options);
+                const status = typeof prepared === 'number' ? prepared : await executeRun(prepared, options).catch((error: unknown) => {
+                    // One run that cannot run (the store is locked, say) must not end the schedule.
+                    say(`schedule: run ${runNumber} failed to run: ${(error as Error).message}`);
+                    return ExitCode.Problems;
+                });
                 if (status !== ExitCode.Ok) failures++;
                 return status === ExitCode.Ok;
             }
@@ -87,12 +91,14 @@ async function schedule(file: string, options: ScheduleOptions): Promise<number>
         const stop = () => recurring.stop();
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
+        process.on('SIGHUP', stop);
         try {
             const runs = await recurring.start();
             say(`schedule: stopped after ${runs} run${runs === 1 ? '' : 's'}${failures > 0 ? `, ${failures} of them not completed` : ''}`);
         } finally {
             process.off('SIGINT', stop);
             process.off('SIGTERM', stop);
+            process.off('SIGHUP', stop);
         }
         return failures > 0 ? ExitCode.Problems : ExitCode.Ok;
     } catch (error) {
