@@ -117,6 +117,8 @@ export function startWorkflow(model: WorkflowModel, options: RunOptions = {}): R
     });
 
     const send = (input: EngineInput): void => {
+        // After the engine failed (see `fail`), late settlements and timers change nothing.
+        if (finished) return;
         queue.push(input);
         if (processing || !started) return;
         processing = true;
@@ -141,6 +143,7 @@ export function startWorkflow(model: WorkflowModel, options: RunOptions = {}): R
         for (const handle of timers.values()) clock.clearTimeout(handle);
         timers.clear();
         for (const { controller } of attempts.values()) controller.abort(TaskFailure.cancelled('the engine failed'));
+        options.signal?.removeEventListener('abort', onSignal);
         rejectResult(error);
     };
 

@@ -138,10 +138,22 @@ export class RunManager implements vscode.Disposable {
             return finished;
         }, error => {
             this.active.delete(id);
+            // The views, the status bar and the notifier learn of the end as of any other: a
+            // failed run, with the engine's error as its reason.
+            const now = Date.now();
+            const startedAt = events[0]?.time ?? now;
+            this.didEnd.fire({
+                run: run!, result: {
+                    runId: id, workflow: model.name, status: 'failed', reason: `the engine failed: ${(error as Error).message}`,
+                    startedAt, finishedAt: now, durationMs: now - startedAt, tasks: [], deliverables: []
+                }
+            });
             throw error;
         }).finally(() => {
             if (!this.closing) void this.writers.release(stateDirectory);
         });
+        // The end is announced above; a caller that awaits `result` still sees the error.
+        result.catch(() => undefined);
         run = {
             id, workflow: model.name, file: options.file, stateDirectory, logDir, model, params, scope: options.scope,
             parent: options.resume?.parent, events, result
