@@ -25,27 +25,40 @@ export class VscodeTaskRunner implements TaskRunner {
         signal.throwIfAborted();
         log.write(`[flow] running the VS Code task "${label}" (${task.source}); its output is in the terminal "Task - ${task.name}"\n`);
 
-        // Subscribed before the task starts: a quick task may end before executeTask resolves.
+        // Subscribed before the task starts: a quick task may end before executeTask resolves,
+        // so ends are kept until the execution is known, then matched against it.
         let execution: vscode.TaskExecution | undefined;
         let settle!: (exitCode: number | undefined) => void;
         const ended = new Promise<number | undefined>(resolve => { settle = resolve; });
         let processEnded = false;
+        const earlyProcessEnds = new Map<vscode.TaskExecution, number | undefined>();
+        const earlyTaskEnds = new Set<vscode.TaskExecution>();
+        const processEnd = (of: vscode.TaskExecution, exitCode: number | undefined): void => {
+            if (of !== execution) return;
+            processEnded = true;
+            settle(exitCode);
+        };
+        // A task without a process of its own (a custom execution) only reports its end. The
+        // process end, when there is one, comes first, so this is the fallback.
+        const taskEnd = (of: vscode.TaskExecution): void => {
+            if (of === execution && !processEnded) setTimeout(() => settle(undefined), 100);
+        };
         const subscriptions = [
             vscode.tasks.onDidEndTaskProcess(event => {
-                if (event.execution !== execution) return;
-                processEnded = true;
-                settle(event.exitCode);
+                if (execution === undefined) earlyProcessEnds.set(event.execution, event.exitCode);
+                else processEnd(event.execution, event.exitCode);
             }),
-            // A task without a process of its own (a custom execution) only reports its end.
-            // The process end, when there is one, comes first, so this is the fallback.
             vscode.tasks.onDidEndTask(event => {
-                if (event.execution === execution && !processEnded) setTimeout(() => settle(undefined), 100);
+                if (execution === undefined) earlyTaskEnds.add(event.execution);
+                else taskEnd(event.execution);
             })
         ];
         const onAbort = (): void => execution?.terminate();
         try {
             execution = await vscode.tasks.executeTask(withFlowEnvironment(task, request));
             this.executions.add(execution);
+            if (earlyProcessEnds.has(execution)) processEnd(execution, earlyProcessEnds.get(execution));
+            if (earlyTaskEnds.has(execution)) taskEnd(execution);
             signal.addEventListener('abort', onAbort, { once: true });
             if (signal.aborted) onAbort();
             const exitCode = await ended;
