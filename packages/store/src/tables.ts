@@ -7,14 +7,13 @@ import type { RunEvent, TaskStatus } from '@flow/engine';
 import type { Json } from '@flow/model';
 import type { JournalRecord, RecordOf } from './records.js';
 import type { Sql } from './sql.js';
-import type { TaskFingerprint, TaskState } from './types.js';
+import type { TaskState } from './types.js';
 
 /** Statuses after which a task never changes again (the engine's TERMINAL_STATUSES, which is a value). */
 const TERMINAL: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'skipped', 'upstream_failed', 'cancelled']);
 
 /** What `task.completed` carries beyond the fields every engine version has. */
 interface CompletedExtras {
-    fingerprint?: TaskFingerprint;
     reused?: { runId: string; checkpoint?: string | number };
 }
 
@@ -103,7 +102,8 @@ export class Tables {
                     status: TERMINAL.has(state.status) ? state.status : 'running',
                     attempts: state.attempts + 1,
                     agent: event.agent ?? state.agent,
-                    startedAt: state.startedAt ?? time
+                    startedAt: state.startedAt ?? time,
+                    ...(event.demo || state.demo ? { demo: true } : {})
                 });
                 this.sql.run(
                     `INSERT OR REPLACE INTO attempts (run_id, task_id, item, attempt, agent, runner, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -144,7 +144,6 @@ export class Tables {
                     durationMs: event.durationMs,
                     finishedAt: time,
                     ...(event.logFile !== undefined ? { logFile: event.logFile } : {}),
-                    ...(extras.fingerprint !== undefined ? { fingerprint: extras.fingerprint } : {}),
                     ...(extras.reused !== undefined ? { reused: extras.reused } : {})
                 }, 1);
                 return;

@@ -52,13 +52,6 @@ export interface RunSummary {
     parent?: RunParent;
 }
 
-/** The fingerprint of a completed task's inputs, from its `task.completed` event. */
-export interface TaskFingerprint {
-    key: string;
-    definition: string;
-    params: Record<string, Json>;
-}
-
 export interface TaskState {
     id: string;
     /** The engine's status; `pending` for a task that has had no event yet. */
@@ -71,14 +64,14 @@ export interface TaskState {
     attempts: number;
     agent?: string;
     fromCache: boolean;
+    /** True when an attempt ran on a demo built-in (`sleep`, `echo`, `fail`): it stood in for work, it did none. */
+    demo?: boolean;
     /** Set when a resume reused this result from an earlier run instead of running the task. */
     reused?: { runId: string; checkpoint?: string | number };
     durationMs?: number;
     startedAt?: number;
     finishedAt?: number;
     logFile?: string;
-    /** From the task.completed event's `fingerprint`, used to decide what a resume may reuse. */
-    fingerprint?: TaskFingerprint;
 }
 
 export interface CheckpointInfo {

@@ -104,17 +104,25 @@ describe('runs', () => {
 });
 
 describe('task state', () => {
-    test('a completed task has its result, attempts, agent, duration, times, log file and fingerprint', async () => {
+    test('a completed task has its result, attempts, agent, duration, times and log file', async () => {
         const store = await openStore(stateDir());
-        const fingerprint = { key: 'k1', definition: 'd1', params: { size: 3 } };
         writeRun(store, 'r', ['a'], run => [
             run.started(1), run.ready('a'), { ...run.taskStarted('a'), agent: 'gpu' } as RunEvent,
-            run.completed('a', { rows: 3 }, { agent: 'gpu', logFile: '/logs/a.log', fingerprint, durationMs: 40 })
+            run.completed('a', { rows: 3 }, { agent: 'gpu', logFile: '/logs/a.log', durationMs: 40 })
         ]);
         expect(store.stateAt('r').tasks.a).toEqual({
             id: 'a', status: 'completed', result: { rows: 3 }, attempts: 1, agent: 'gpu', fromCache: false, durationMs: 40,
-            startedAt: 1_002, finishedAt: 1_003, logFile: '/logs/a.log', fingerprint
+            startedAt: 1_002, finishedAt: 1_003, logFile: '/logs/a.log'
         });
+    });
+
+    test('a task that ran a demo built-in keeps that mark', async () => {
+        const store = await openStore(stateDir());
+        writeRun(store, 'r', ['a', 'b'], run => [
+            { ...run.taskStarted('a'), runner: 'sleep', demo: true } as RunEvent, run.completed('a'), run.taskStarted('b'), run.completed('b')
+        ]);
+        expect(store.stateAt('r').tasks.a.demo).toBe(true);
+        expect(store.stateAt('r').tasks.b.demo).toBeUndefined();
     });
 
     test('a result reused by a resume says where it came from', async () => {

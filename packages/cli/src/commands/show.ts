@@ -48,7 +48,7 @@ async function show(runId: string, options: ShowOptions): Promise<number> {
         const table = new Table({ head: ['task', 'status', 'attempts', 'duration', 'agent', 'result'], style: { head: [], border: [] } });
         for (const task of Object.values(state.tasks)) {
             table.push([
-                task.id, task.status + (task.fromCache ? ' (cache)' : '') + (task.reused ? ' (reused)' : ''), String(task.attempts),
+                task.id + (task.demo ? ' (demo)' : ''), task.status + (task.fromCache ? ' (cache)' : '') + (task.reused ? ' (reused)' : ''), String(task.attempts),
                 formatDuration(task.durationMs), task.agent ?? '-',
                 preview(task.result ?? (task.error ? task.error.message : task.reason ?? ''))
             ]);

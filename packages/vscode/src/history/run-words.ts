@@ -90,6 +90,7 @@ export function taskDescription(task: TaskState): string {
     if (task.agent) parts.push(`agent ${task.agent}`);
     if (task.fromCache) parts.push('cached');
     if (task.reused) parts.push('reused');
+    if (task.demo) parts.push('demo built-in');
     const outcome = task.status === 'completed' ? resultWords(task.result) : task.error?.message ?? task.reason;
     if (outcome !== undefined && outcome !== null && outcome !== '') parts.push(preview(outcome, 48));
     return parts.join(' · ');
@@ -112,6 +113,7 @@ export function taskDetails(task: TaskState): string[] {
     const lines = [`${task.id}: ${taskLook(task.status).words}`];
     if (task.reused) lines.push(`Kept from run ${shortId(task.reused.runId)}${task.reused.checkpoint !== undefined ? ` (checkpoint ${task.reused.checkpoint})` : ''} by a resume: it did not run again.`);
     if (task.fromCache) lines.push('Its result came from the results cache: it did not run.');
+    if (task.demo) lines.push('It ran a demo built-in (sleep, echo or fail): it stood in for work and did none.');
     if (task.error) lines.push(`Error (${task.error.kind}): ${task.error.message}`);
     if (task.reason) lines.push(task.reason);
     if (task.attempts > 0) lines.push(`${task.attempts} attempt${task.attempts === 1 ? '' : 's'}${task.agent ? ` on agent ${task.agent}` : ''}`);
