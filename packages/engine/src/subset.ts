@@ -60,7 +60,8 @@ export function restrictToTask(model: WorkflowModel, taskId: string): WorkflowMo
         phases,
         checkpoints: markersOf(model.checkpoints),
         milestones: markersOf(model.milestones),
-        completion: { ...completion, criteria: 'all_tasks_completed' },
+        // The deliverables are the whole workflow's: a part of it does not deliver them.
+        completion: { ...completion, criteria: 'all_tasks_completed', deliverables: [] },
         onFailure: { ...model.onFailure, compensate: model.onFailure.compensate.filter(entry => kept.has(entry.task)) }
     };
 }

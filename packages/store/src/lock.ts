@@ -133,7 +133,7 @@ function busy(file: string, holder: LockInfo, waitMs: number, stateDir: string):
     const where = holder.host === hostname() ? `pid ${holder.pid}` : `pid ${holder.pid} on ${holder.host}`;
     const waited = waitMs > 0 ? `; waited ${(waitMs / 1000).toFixed(1)} s for it` : '';
     return new StoreError(
-        `${stateDir} is in use by another flowctl process (${where}, since ${new Date(holder.since).toISOString()})${waited}. ` +
+        `${stateDir} is in use by another flowctl or editor window (${where}, since ${new Date(holder.since).toISOString()})${waited}. ` +
         `Try again when it has finished, or use another --state-dir. If no process ${holder.pid} is running there, delete ${file}.`,
         'locked', file
     );
@@ -142,7 +142,7 @@ function busy(file: string, holder: LockInfo, waitMs: number, stateDir: string):
 /** Locks are only ever created whole, so an unreadable one was damaged by something else. */
 function unreadable(file: string, stateDir: string): StoreError {
     return new StoreError(`${stateDir} is locked by ${file}, which cannot be read as a lock. ` +
-        'If no flowctl process is running on this state directory, delete that file and try again.', 'locked', file);
+        'If no flowctl or editor is writing this state directory, delete that file and try again.', 'locked', file);
 }
 
 function writeDurably(file: string, text: string): void {

@@ -416,7 +416,7 @@ export class FlowStore {
             const pid = typeof row.writer === 'string' ? row.writer.split('-')[0] : undefined;
             this.write({
                 k: 'interrupted', runId: row.run_id as string, time: this.clock.now(),
-                reason: `the flowctl process running it${pid ? ` (pid ${pid})` : ''} stopped before the run ended`
+                reason: `the flowctl or editor window running it${pid ? ` (pid ${pid})` : ''} stopped before the run ended`
             });
         }
     }
@@ -518,7 +518,7 @@ export class FlowStore {
         // A reader sees a run as running only while the writer that records it holds the lock.
         if (status === 'running' && this.readOnly && (this.liveWriter === undefined || this.liveWriter.token !== row.writer)) {
             status = 'interrupted';
-            reason = 'the flowctl process running it stopped before the run ended';
+            reason = 'the flowctl or editor window running it stopped before the run ended';
         }
         return {
             runId: row.run_id as string,
@@ -529,7 +529,8 @@ export class FlowStore {
             ...(row.duration_ms !== null ? { durationMs: Number(row.duration_ms) } : {}),
             ...(reason !== undefined ? { reason } : {}),
             tasks: { total: Number(row.total_tasks), completed: Number(row.completed), failed: Number(row.failed), skipped: Number(row.skipped) },
-            ...(record.parent ? { parent: record.parent } : {})
+            ...(record.parent ? { parent: record.parent } : {}),
+            ...(record.scope !== undefined ? { scope: record.scope } : {})
         };
     }
 

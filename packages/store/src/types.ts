@@ -17,6 +17,8 @@ export interface RunRecord {
     startedAt: number;
     /** Set for a run forked from another run's checkpoint, or continuing an interrupted run. */
     parent?: RunParent;
+    /** Set when the run was of a part of the workflow (the editor's Run Task: `task build and what it waits for`). */
+    scope?: string;
     /** Dry runs are never stored. */
     dryRun?: false;
 }
@@ -50,6 +52,8 @@ export interface RunSummary {
         skipped: number;
     };
     parent?: RunParent;
+    /** Set when the run was of a part of the workflow (see `RunRecord.scope`). */
+    scope?: string;
 }
 
 export interface TaskState {

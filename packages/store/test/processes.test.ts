@@ -16,7 +16,7 @@ describe('the writer lock', () => {
         const pid = (await holder.waitFor(/^locked /)).split(' ')[1];
         await expect(FlowStore.open(dir, { lockWaitMs: 0 })).rejects.toMatchObject({ code: 'locked' });
         await expect(FlowStore.open(dir, { lockWaitMs: 0 })).rejects.toThrow(
-            new RegExp(`^${dir} is in use by another flowctl process \\(pid ${pid}, since .*\\)\\. Try again when it has finished, ` +
+            new RegExp(`^${dir} is in use by another flowctl or editor window \\(pid ${pid}, since .*\\)\\. Try again when it has finished, ` +
                 `or use another --state-dir\\. If no process ${pid} is running there, delete ${join(dir, LOCK_FILE)}\\.$`));
     });
 
@@ -51,7 +51,7 @@ describe('the writer lock', () => {
         const racers = await Promise.all([startWriter(['hold', dir]), startWriter(['hold', dir])]);
         const outcomes = await Promise.all(racers.map(racer => Promise.race([
             racer.waitFor(/^locked /).then(() => 'locked'),
-            racer.exited.then(() => racer.stderr().includes('is in use by another flowctl process') ? 'refused' : `failed: ${racer.stderr()}`)
+            racer.exited.then(() => racer.stderr().includes('is in use by another flowctl or editor window') ? 'refused' : `failed: ${racer.stderr()}`)
         ])));
         expect(outcomes.sort()).toEqual(['locked', 'refused']);
     });
@@ -78,7 +78,7 @@ describe('interrupted runs', () => {
 
         const writer = await openStore(dir);
         expect(writer.run('lost')).toMatchObject({
-            status: 'interrupted', reason: `the flowctl process running it (pid ${pid}) stopped before the run ended`
+            status: 'interrupted', reason: `the flowctl or editor window running it (pid ${pid}) stopped before the run ended`
         });
         await writer.close();
         expect((await openStore(dir, { readOnly: true })).runs({ status: 'interrupted' }).map(run => run.runId)).toEqual(['lost']);

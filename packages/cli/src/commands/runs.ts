@@ -60,7 +60,7 @@ async function listRuns(options: RunsOptions): Promise<number> {
         for (const run of runs) {
             const { completed, failed, skipped, total } = run.tasks;
             table.push([
-                run.runId.slice(0, 8), run.workflow, run.status, new Date(run.startedAt).toISOString().replace('T', ' ').slice(0, 19),
+                run.runId.slice(0, 8), run.workflow + (run.scope !== undefined ? ` (${run.scope})` : ''), run.status, new Date(run.startedAt).toISOString().replace('T', ' ').slice(0, 19),
                 formatDuration(run.durationMs), `${completed}/${total} ok${failed ? `, ${failed} failed` : ''}${skipped ? `, ${skipped} skipped` : ''}`,
                 run.parent ? `${run.parent.mode} of ${run.parent.runId.slice(0, 8)}${run.parent.checkpoint !== undefined ? ` @ ${run.parent.checkpoint}` : ''}` : ''
             ]);

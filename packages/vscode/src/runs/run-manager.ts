@@ -109,7 +109,8 @@ export class RunManager implements vscode.Disposable {
         let handle: RunHandle;
         try {
             store.recordRun({
-                runId: id, workflow: model.name, file: options.file.fsPath, params, model, startedAt: Date.now(), parent: options.resume?.parent
+                runId: id, workflow: model.name, file: options.file.fsPath, params, model, startedAt: Date.now(), parent: options.resume?.parent,
+                ...(options.scope !== undefined ? { scope: options.scope } : {})
             });
             handle = runtime.startWorkflow(model, {
                 runId: id,

@@ -37,7 +37,8 @@ export class RunItem extends vscode.TreeItem {
     readonly ref: StoredRunRef;
 
     constructor(readonly folder: StateFolder, readonly summary: RunSummary, now: number) {
-        super(summary.workflow, vscode.TreeItemCollapsibleState.Collapsed);
+        // A run of a part of the workflow (Run Task) says so wherever the run is named.
+        super(summary.scope !== undefined ? `${summary.workflow} (${summary.scope})` : summary.workflow, vscode.TreeItemCollapsibleState.Collapsed);
         this.ref = { stateDir: folder.dir, runId: summary.runId };
         this.id = `run:${folder.dir}:${summary.runId}`;
         this.contextValue = `run-${summary.status}`;
