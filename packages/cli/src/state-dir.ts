@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 
 /**
- * Where flowctl keeps what it writes (run logs; later the run store): `--state-dir`, else
+ * Where flowctl keeps what it writes (the run store and attempt logs): `--state-dir`, else
  * `FLOW_STATE_DIR`, else `.flow/` in the workspace folder. Relative paths start from the
  * current directory.
  */

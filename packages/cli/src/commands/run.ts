@@ -51,7 +51,7 @@ export function registerRun(program: Command): void {
             'for seed .json workflows, the workspace\'s root-level agents are used too', collect, [])
         .option('--workflow <name>', 'which workflow to run when the file holds several')
         .option('--workspace <dir>', 'folder whose .flow files are loaded for shared agents, types and pools')
-        .option('--state-dir <dir>', 'where run logs are written (default: $FLOW_STATE_DIR, else .flow/ in the workspace)')
+        .option('--state-dir <dir>', 'the state directory: runs, events, checkpoints, the results cache and logs (default: $FLOW_STATE_DIR, else .flow/ in the workspace)')
         .addHelpText('after', `
 The workflow is checked first, as by \`flowctl validate\`: with errors, or with a task that no
 agent can run, nothing runs. Progress is a live bar on a terminal, one line per event otherwise

@@ -24,7 +24,7 @@ export function registerSchedule(program: Command): void {
         .option('--agents <file.flow>', 'a .flow file whose root-level agents may run the tasks (repeatable)', collect, [])
         .option('--workflow <name>', 'which workflow to run when the file holds several')
         .option('--workspace <dir>', 'folder whose .flow files are loaded for shared agents, types and pools')
-        .option('--state-dir <dir>', 'where run logs are written')
+        .option('--state-dir <dir>', 'the state directory: runs, events, checkpoints, the results cache and logs (default: $FLOW_STATE_DIR, else .flow/ in the workspace)')
         .option('--max-runs <n>', 'stop after n runs (default: run until Ctrl-C)')
         .option('--list <n>', 'print the next n times the workflow is due, and run nothing')
         .addHelpText('after', `
