@@ -6,6 +6,7 @@
  */
 import type { Json, RunnerDef, WorkflowModel } from '@flow/model';
 import { DEMO_RUNNER_KINDS } from './events.js';
+import { capableAgents } from './fingerprint.js';
 import { explainScore } from './score.js';
 
 export interface PlannedTask {
@@ -74,7 +75,11 @@ export function planWorkflow(model: WorkflowModel, params: Record<string, Json>,
             items: task.batch ? task.batch.items?.length ?? task.batch.glob : undefined
         };
         if (number === undefined) planned.problem = 'it is part of a dependency cycle';
-        else if (!task.run && agents.length === 0) planned.problem = 'no agent with a `run` offers every capability it requires, and it has no `run` of its own';
+        else if (!task.run && agents.length === 0) {
+            planned.problem = task.agent !== undefined
+                ? `it names agent ${task.agent}, which has no \`run\`, and it has no \`run\` of its own`
+                : 'no agent with a `run` offers every capability it requires, and it has no `run` of its own';
+        }
         const index = (number ?? 1) - 1;
         (waves[index] ??= []).push(planned);
     }
@@ -82,12 +87,12 @@ export function planWorkflow(model: WorkflowModel, params: Record<string, Json>,
     return { workflow: model.name, params, waves: waves.filter(list => list !== undefined) };
 }
 
+/** The agents that may run a task, preferred first: those the engine would choose among. */
 function candidateAgents(model: WorkflowModel, taskId: string): string[] {
     const task = model.tasks.find(candidate => candidate.id === taskId)!;
-    if (task.agent !== undefined) return [task.agent];
-    if (task.run !== undefined) return [];
-    const capable = model.agents.filter(agent => agent.run !== undefined && task.requires.every(capability => agent.capabilities.includes(capability)));
-    return capable.map(agent => agent.name).sort((a, b) => Number(task.preferredAgents.includes(b)) - Number(task.preferredAgents.includes(a)));
+    if (task.run !== undefined && task.agent === undefined) return [];
+    return capableAgents(task, model.agents).map(agent => agent.name)
+        .sort((a, b) => Number(task.preferredAgents.includes(b)) - Number(task.preferredAgents.includes(a)));
 }
 
 /** A runner in one line: `shell: ./build.sh`, `http GET https://...`, `sleep 2000 ms (demo)`. */
