@@ -131,7 +131,8 @@ async function resumeRun(runs: RunManager, history: RunHistory, subject: ResumeS
     const fromLatest = checkpoint === latest || (typeof checkpoint === 'string' && checkpoints.find(candidate => candidate.name === checkpoint)?.id === latest);
     const changed = Object.fromEntries(changedParameters(record.params, params).map(change => [change.name, change.to]));
     const parent = loadRunStore().resumeParent(record.runId, from, fromLatest, changed);
-    const run = await startRun(runs, file, model, { params, resume: { parent, reuse: plan.reuse } });
+    // Beside the run it resumes, whatever the file's flow.stateDirectory says now: the chain of runs stays in one store.
+    const run = await startRun(runs, file, model, { params, resume: { parent, reuse: plan.reuse }, stateDirectory: ref.stateDir });
     if (!run) return undefined;
     return { runId: run.id, plan: lines, result: await run.result };
 }

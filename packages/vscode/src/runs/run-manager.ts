@@ -50,6 +50,8 @@ export interface StartRunOptions {
     scope?: string;
     /** For a resume: the run it starts from (recorded with the run) and the results it may keep. */
     resume?: { parent: RunParent; reuse: ReuseSource };
+    /** Where to record the run, when not the file's `flow.stateDirectory` (a resume records it beside its parent). */
+    stateDirectory?: string;
 }
 
 /**
@@ -97,7 +99,7 @@ export class RunManager implements vscode.Disposable {
         const runtime = loadWorkflowRuntime();
         const id = randomUUID();
         const settings = readFlowSettings(options.file, options.workspaceDir);
-        const stateDirectory = settings.stateDirectory;
+        const stateDirectory = options.stateDirectory ?? settings.stateDirectory;
         // As `flowctl run` records them: every parameter's value, defaults included, so a resume compares like with like.
         const params = runtime.resolveParams(model, options.params ?? {});
         const store = await this.writers.acquire(stateDirectory, model.name);

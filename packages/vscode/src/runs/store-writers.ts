@@ -35,7 +35,9 @@ export class StoreWriters {
      * cancelled; then a StoreBusyError says what to do. `workflow` names the run in those words.
      */
     async acquire(stateDir: string, workflow: string): Promise<FlowStore> {
-        await this.closing.get(stateDir);
+        // A close may begin while this waits for another: open only once none is pending, or the
+        // new writer would wait for this window's own lock.
+        while (this.closing.has(stateDir)) await this.closing.get(stateDir);
         let writer = this.writers.get(stateDir);
         if (!writer) {
             writer = { store: this.open(stateDir, workflow), users: 0 };
