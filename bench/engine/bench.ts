@@ -6,14 +6,13 @@
  * Writes its BENCHMARKS.md section (Markdown) to stdout, progress to stderr.
  */
 import { spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { RunnerDef, WorkflowModel } from '@flow/model';
 import { SHAPES, SHAPE_NAMES, generateDag, meanDependencies, workflowOf, type Shape } from './dags.js';
 import { bareTopological, pureCore, runner, startTiming, type Timing } from './overhead.js';
 import { allocations, profile, topFunctions, type ProfileSummary } from './profile.js';
 import { COMMAND, bareSpawner, engineShell, runMake, temporaryDir, writeMakefile } from './shell.js';
-import { median } from '../stats.js';
+import { budgetTable, measuredOn, median } from '../stats.js';
 
 const SIZES = [1_000, 10_000, 100_000];
 /** Samples per size: enough for a stable median while keeping the 100k runs to seconds. */
@@ -281,21 +280,15 @@ async function main(): Promise<void> {
     const allocationLine = (what: string, { cell, allocated }: Awaited<ReturnType<typeof profiled>>) =>
         `- ${what}: ${kilobytes(allocated.totalBytes / cell.size)} per task, by ${topFunctions(allocated, 8)}.`;
 
-    const cpu = cpus();
     const out = [
         '## Engine (bench/engine)',
         '',
-        `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpu.length} cores ` +
-        `(${cpu[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, ${engineVersion()}. ` +
+        `${measuredOn()}, ${engineVersion()}. ` +
         'Graphs come from `bench/engine/dags.ts`: a wide fan-out/fan-in (one source, every other task after it, one sink after all), ' +
         `a chain, and a random layered DAG (layers of ${LAYER_WIDTH / 2} to ${LAYER_WIDTH * 1.5} tasks, each task after 2 to 4 tasks of the layer before). ` +
         'Models have the default policies of @flow/model (scheduling, retry, cache) and tasks without a timeout.',
         '',
-        '### Budgets',
-        '',
-        '| what | measured | budget | met |',
-        '|---|---|---|---|',
-        ...budgetRows,
+        ...budgetTable(budgetRows),
         '',
         missed.length === 0 ? 'Every budget is met.' : `Not met:\n\n${missed.map(line => `- ${line}.`).join('\n')}`,
         '',

@@ -6,14 +6,13 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { DocumentState, URI, type LangiumDocument } from 'langium';
 import { createFlowServicesWithBuiltins } from '../../packages/language/src/flow-module.js';
 import { compileDocument } from '../../packages/language/src/compiler/compiler.js';
 import type * as ast from '../../packages/language/src/generated/ast.js';
 import { generateWorkflow } from './generate-workflow.js';
-import { median, percentile } from '../stats.js';
+import { budgetTable, measuredOn, median, percentile } from '../stats.js';
 
 const SIZES = [100, 1_000, 10_000];
 const COMPLETION_SIZES = [500, 10_000];
@@ -197,20 +196,14 @@ async function main(): Promise<void> {
     budget('completion p95 at 10k tasks', completion.get(10_000)?.p95, BUDGET.completionP95At10kMs, 'ms');
     budget('language server: `initialize` answered', serverStart, BUDGET.serverReadyMs, 'ms');
 
-    const cpu = cpus();
     const out = [
         '## Language (bench/language)',
         '',
-        `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpu.length} cores ` +
-        `(${cpu[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}. ` +
+        `${measuredOn()}. ` +
         'Documents come from `bench/language/generate-workflow.ts`: two streams per phase of 100 tasks, ' +
         '2-3 dependencies per task, conditions, retries, tags, metadata and shell commands.',
         '',
-        '### Budgets',
-        '',
-        '| what | measured | budget | met |',
-        '|---|---|---|---|',
-        ...budgetRows,
+        ...budgetTable(budgetRows),
         '',
         missed.length === 0
             ? 'Every budget is met.'

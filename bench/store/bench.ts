@@ -6,13 +6,13 @@
  * Writes its BENCHMARKS.md section (Markdown) to stdout, progress to stderr.
  */
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planResume, runWorkflow, type RunEvent } from '@flow/engine';
 import type { Json, WorkflowModel } from '@flow/model';
 import { FlowStore } from '@flow/store';
 import { generateDag, workflowOf } from '../engine/dags.js';
-import { median, percentile } from '../stats.js';
+import { budgetTable, measuredOn, median, percentile } from '../stats.js';
 
 const SIZES_MB = [1, 10, 50];
 const APPENDS = 2_000;
@@ -249,21 +249,15 @@ async function main(): Promise<void> {
     const smallest = median(sizes[0].append);
     const largest = median(sizes.at(-1)!.append);
 
-    const cpu = cpus();
     const out = [
         '## Store (bench/store)',
         '',
-        `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpu.length} cores ` +
-        `(${cpu[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, in ${tmpdir()}. ` +
+        `${measuredOn()}, in ${tmpdir()}. ` +
         `The database is filled with finished runs of ${count(FILLER_TASKS)} tasks (each task: ready, started, completed with a ` +
         `${JSON.stringify(RESULT).length}-byte result, progress), then a new run appends ${count(APPENDS)} such events, ` +
         `yielding to the event loop after each so the background export (every ${EXPORT_INTERVAL_MS} ms here, against 5 s by default) runs as in a real run.`,
         '',
-        '### Budgets',
-        '',
-        '| what | measured | budget | met |',
-        '|---|---|---|---|',
-        ...budgetRows,
+        ...budgetTable(budgetRows),
         '',
         misses.length > 0 ? `Not met: ${misses.join('; ')}.` : 'All met.',
         `Median append at ${mb(sizes.at(-1)!.dbBytes)} MB over that at ${mb(sizes[0].dbBytes)} MB: ${(largest / smallest).toFixed(2)}x ` +

@@ -4,9 +4,9 @@
  * (fingerprint.ts) of the earlier run's model, parameters and outcomes with those the tasks will
  * have, and hands the engine the results it may reuse (`RunOptions.reuse`).
  */
-import type { Json, WorkflowModel } from '@flow/model';
+import { jsonEquals, type Json, type WorkflowModel } from '@flow/model';
 import type { ReuseSource } from './core.js';
-import { canonicalJson, fingerprintBasis, runFingerprints, seenParams, type OutcomeForFingerprint } from './fingerprint.js';
+import { fingerprintBasis, runFingerprints, seenParams, type OutcomeForFingerprint } from './fingerprint.js';
 
 export interface ResumeSource {
     runId: string;
@@ -105,7 +105,7 @@ function changeOf(source: ResumeSource, target: ResumeTarget, old: WorkflowModel
     const wasParams = seenParams(was.params, source.params);
     const isParams = seenParams(is.params, target.params);
     const names = [...new Set([...Object.keys(wasParams), ...Object.keys(isParams)])]
-        .filter(name => canonicalJson(wasParams[name] ?? null) !== canonicalJson(isParams[name] ?? null)).sort();
+        .filter(name => !jsonEquals(wasParams[name] ?? null, isParams[name] ?? null)).sort();
     return names.length > 0 ? { kind: 'changed_parameter', names } : undefined;
 }
 
@@ -124,7 +124,7 @@ function upstreamMoved(dependencies: readonly string[], source: ResumeSource,
         const now = nearest.get(id);
         const then = source.outcomes[id];
         return now !== undefined && now.source !== source && (then === undefined
-            || now.outcome.status !== then.status || canonicalJson(now.outcome.result ?? null) !== canonicalJson(then.result ?? null));
+            || now.outcome.status !== then.status || !jsonEquals(now.outcome.result ?? null, then.result ?? null));
     });
     return moved.length > 0 ? { kind: 'upstream_result_changed', tasks: moved } : undefined;
 }

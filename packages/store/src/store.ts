@@ -18,7 +18,7 @@ import { mkdirSync, promises as fsp, readdirSync, readFileSync, renameSync, rmSy
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import type { FailureInfo, RunEvent } from '@flow/engine';
-import type { Json } from '@flow/model';
+import { jsonEquals, type Json } from '@flow/model';
 import type { SqlJsStatic, SqlValue } from 'sql.js';
 import { computeAnalytics, type AnalyticsQuery, type AnalyticsReport } from './analytics.js';
 import { StoreResultCache } from './cache.js';
@@ -281,7 +281,7 @@ export class FlowStore {
         for (const task of [...Object.keys(declared).filter(task => changed.has(task)), ...[...changed].filter(task => !(task in declared))]) {
             const a = before.get(task) ?? declared[task];
             const b = after.get(task) ?? declared[task];
-            if (a && b && canonicalJson(a as unknown as Json) === canonicalJson(b as unknown as Json)) continue;
+            if (a && b && jsonEquals(a as unknown as Json, b as unknown as Json)) continue;
             changes.push({ task, ...(a ? { before: a } : {}), ...(b ? { after: b } : {}) });
         }
         return changes;
@@ -780,13 +780,5 @@ function readInbox(stateDir: string): Array<{ file: string; record: RecordOf<'ch
             return [{ file, record: undefined }];
         }
     });
-}
-
-/** JSON with object keys sorted, so equal states compare equal whatever their key order. */
-function canonicalJson(value: Json): string {
-    if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-    if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-    const keys = Object.keys(value).filter(key => value[key] !== undefined).sort();
-    return `{${keys.map(key => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(',')}}`;
 }
 
